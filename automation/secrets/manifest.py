@@ -1,0 +1,123 @@
+"""A non-secret index of what the tool has put in the keyring.
+
+Python's keyring cannot list entries, so without this file nobody could answer "which accounts
+have credentials, and from which run?". It holds names, times and facts (integration name,
+token name, role, certificate expiry), never a value; ``record`` refuses any fact that the
+redactor knows as a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from automation.errors import InputError
+from automation.secrets.redact import redactor
+from automation.secrets.store import service_for
+
+FORMAT_VERSION = 1
+
+
+def default_path() -> Path:
+    """``$NSAUTO_HOME/manifest.json``, else ``${XDG_DATA_HOME:-~/.local/share}/nsauto/manifest.json``."""
+    home = os.environ.get("NSAUTO_HOME")
+    if home:
+        return Path(home).expanduser() / "manifest.json"
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data).expanduser() / "nsauto" / "manifest.json"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Manifest:
+    """The manifest file's contents; change with ``record``/``forget``, then ``save``."""
+
+    def __init__(self, path: Path, accounts: dict[str, dict[str, Any]] | None = None) -> None:
+        self.path = path
+        self._accounts: dict[str, dict[str, Any]] = accounts or {}
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> Manifest:
+        """Read the manifest; a missing file is an empty manifest."""
+        target = Path(path) if path is not None else default_path()
+        try:
+            text = target.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls(target)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{target}:{exc.lineno}:{exc.colno}: the keyring manifest is not valid JSON ({exc.msg})",
+                "move the file aside; the keyring items themselves are untouched",
+            ) from None
+        accounts = data.get("accounts") if isinstance(data, dict) else None
+        if not isinstance(accounts, dict):
+            raise InputError(
+                f"{target}:1:1: the keyring manifest has no 'accounts' object",
+                "move the file aside; the keyring items themselves are untouched",
+            )
+        return cls(target, accounts)
+
+    def record(self, account_id: str, names: list[str], run_id: str, **facts: Any) -> None:
+        """Note that ``names`` were stored for ``account_id`` by run ``run_id``, plus facts."""
+        for key, value in facts.items():
+            if redactor.contains_secret(json.dumps(value)):
+                raise ValueError(f"manifest fact {key!r} holds a registered secret; refusing to record it")
+        entry = self._accounts.setdefault(
+            account_id, {"service": service_for(account_id), "items": {}, "facts": {}}
+        )
+        stored_at = _now()
+        for name in names:
+            entry["items"][name] = {"stored_at": stored_at, "run_id": run_id}
+        entry["facts"].update(facts)
+
+    def forget(self, account_id: str, names: list[str] | None = None) -> None:
+        """Drop some names of an account, or the whole account when ``names`` is None."""
+        entry = self._accounts.get(account_id)
+        if entry is None:
+            return
+        if names is None:
+            del self._accounts[account_id]
+            return
+        for name in names:
+            entry["items"].pop(name, None)
+        if not entry["items"]:
+            del self._accounts[account_id]
+
+    def entries(self) -> list[dict[str, Any]]:
+        """One dict per account (sorted): account_id, service, items {name: {stored_at, run_id}}, facts."""
+        return [
+            {
+                "account_id": account_id,
+                "service": entry["service"],
+                "items": {name: dict(item) for name, item in entry["items"].items()},
+                "facts": dict(entry.get("facts", {})),
+            }
+            for account_id, entry in sorted(self._accounts.items())
+        ]
+
+    def save(self) -> None:
+        """Write atomically with mode 0600 (temp file in the same folder, then rename)."""
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        payload = json.dumps(
+            {"version": FORMAT_VERSION, "accounts": self._accounts}, indent=2, sort_keys=True
+        )
+        # mkstemp creates the file 0600, so the content is never readable by others, even briefly.
+        fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(payload + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        os.chmod(self.path, 0o600)
