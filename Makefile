@@ -1,0 +1,28 @@
+# nsauto: `make demo` and `make test` are all a new user needs (they run `make setup` first).
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test lint simulator clean
+
+VENV := .venv
+PYTEST_ARGS ?=
+
+help: ## list the targets
+	@awk -F ':.*## ' '/^[a-z]+:.*## / { printf "  make %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+setup: ## install what is missing: system packages, .venv, browser, ffmpeg for video
+	@scripts/setup.sh
+
+demo: setup ## full setup against the bundled simulator, secrets in the real keyring, verified
+	scripts/with-keyring $(VENV)/bin/nsauto demo
+
+test: setup ## run the test suite (private throwaway keyring); extra args: PYTEST_ARGS=...
+	scripts/with-keyring --isolated $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+lint: setup ## ruff check + ruff format --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+simulator: setup ## run the NetSuite simulator on http://127.0.0.1:8231
+	$(VENV)/bin/nsauto simulator --port 8231
+
+clean: ## remove .venv and build/test leftovers (not the keyring, not the browsers)
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache test-results
