@@ -168,18 +168,27 @@ def verify_tba(
     is no HTTP answer at all (DNS, refused connection, TLS, timeout).
     """
     url = rest_url.rstrip("/") + "/query/v1/suiteql"
-    request = urllib.request.Request(
-        url,
-        data=json.dumps({"q": VERIFY_QUERY}).encode(),
-        method="POST",
-        headers={
-            "Authorization": oauth1_header("POST", url, creds, realm=realm),
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "Prefer": "transient",
-            "User-Agent": USER_AGENT,
-        },
+    hint = (
+        "check the REST URL (account id), the network and any HTTPS_PROXY setting; "
+        "for the simulator, check that it is running"
     )
+    try:
+        request = urllib.request.Request(
+            url,
+            data=json.dumps({"q": VERIFY_QUERY}).encode(),
+            method="POST",
+            headers={
+                "Authorization": oauth1_header("POST", url, creds, realm=realm),
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "Prefer": "transient",
+                "User-Agent": USER_AGENT,
+            },
+        )
+    except ValueError as exc:  # "unknown url type": no scheme or host
+        raise EnvironmentNotReady(
+            redactor.redact(f"{url!r} is not a usable REST URL ({exc})"), hint
+        ) from None
     try:
         with _opener.open(request, timeout=timeout) as response:
             status, body = response.status, response.read()
@@ -189,9 +198,7 @@ def verify_tba(
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise EnvironmentNotReady(
-            redactor.redact(f"cannot reach SuiteTalk REST at {url}: {reason}"),
-            "check the REST URL (account id), the network and any HTTPS_PROXY setting; "
-            "for the simulator, check that it is running",
+            redactor.redact(f"cannot reach SuiteTalk REST at {url}: {reason}"), hint
         ) from None
     if status == 200:
         return VerifyResult(True, status, None, "HTTP 200: the credentials were accepted")

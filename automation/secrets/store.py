@@ -31,8 +31,9 @@ HEADLESS_LINUX_HINT = (
     "on a headless Linux machine run nsauto inside a D-Bus session with an unlocked keyring: "
     'dbus-run-session -- bash -c \'echo -n "$KEYRING_PASS" | gnome-keyring-daemon --unlock '
     "--components=secrets >/dev/null; nsauto ...' (see the README); or pick a backend with "
-    "PYTHON_KEYRING_BACKEND; on CI runners, install keyrings.alt and use its encrypted file "
-    "backend (PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring)"
+    "PYTHON_KEYRING_BACKEND; on CI runners, `pip install keyrings.alt pycryptodome` and use its "
+    "encrypted file backend (PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring, master "
+    "password in KEYRING_PROPERTY_KEYRING_KEY)"
 )
 LOCKED_HINT = (
     "unlock the keyring first; on a headless Linux machine start it unlocked with "
@@ -211,7 +212,12 @@ def probe(backend: KeyringBackend | None = None) -> BackendReport:
 
     Done before any browser work, so a run never captures a one-time secret it cannot keep.
     """
-    chosen = backend or keyring.get_keyring()
+    try:
+        chosen = backend or keyring.get_keyring()
+    except Exception as exc:  # a configured backend that cannot load (no D-Bus, bad name)
+        configured = os.environ.get("PYTHON_KEYRING_BACKEND") or "the configured keyring backend"
+        problem = f"{configured} could not be loaded ({_describe(exc)})"
+        return BackendReport(configured, False, problem, HEADLESS_LINUX_HINT)
     name = backend_name(chosen)
     if _has_no_backend(chosen):
         return BackendReport(name, False, _no_backend_problem(), HEADLESS_LINUX_HINT)

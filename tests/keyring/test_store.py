@@ -281,3 +281,29 @@ def test_locked_keyring_is_reported_with_an_unlock_hint() -> None:
                 "UnlockWithMasterPassword", "o(oayays)", path, format_secret(session, password, "text/plain")
             )
             collection.delete()
+
+
+def test_configured_backend_that_cannot_load_is_reported() -> None:
+    """PYTHON_KEYRING_BACKEND=SecretService without D-Bus: keyring itself raises on load."""
+    child = textwrap.dedent(
+        """
+        from automation.errors import EnvironmentNotReady
+        from automation.secrets.store import require_writable_keyring
+        try:
+            require_writable_keyring()
+        except EnvironmentNotReady as err:
+            print(err.exit_code.value, err.message, sep="\\n")
+            print(err.hint)
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+    env.update(PYTHON_KEYRING_BACKEND="keyring.backends.SecretService.Keyring", PYTHONPATH=str(REPO))
+    done = subprocess.run(
+        [sys.executable, "-c", child], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    code, message, hint = done.stdout.splitlines()
+    assert code == "3"
+    assert message.startswith("keyring keyring.backends.SecretService.Keyring is not writable:")
+    assert "DBUS_SESSION_BUS_ADDRESS is unset" in message
+    assert "dbus-run-session" in hint

@@ -284,3 +284,8 @@ def test_simulator_refuses_unknown_token() -> None:
         _stop(handle)
     assert not result.ok and result.status == 401
     assert result.error_code == "INVALID_LOGIN"
+
+
+def test_url_without_scheme_is_environment_not_ready() -> None:
+    with pytest.raises(EnvironmentNotReady, match="not a usable REST URL"):
+        verify_tba("1234567-sb1.suitetalk.api.netsuite.com/services/rest", CREDS, timeout=5)
