@@ -1,0 +1,114 @@
+"""Start a Chromium for the run: Playwright's own if installed, else the system one, or a remote one.
+
+Playwright's browser download is not reachable everywhere (corporate proxies, air-gapped
+runners), while Debian and Ubuntu ship a Chromium that Playwright drives fine. So the order is:
+an explicit path (config ``browser.executable`` or ``NSAUTO_CHROMIUM``), Playwright's own
+Chromium, then the system Chromium. ``browser.connect`` uses a Playwright browser server instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from automation.errors import EnvironmentNotReady
+
+# Without the background-networking flags Chromium keeps calling Google's hosts, which closed
+# networks refuse; the rest keeps a headless run quiet and deterministic.
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/lib/chromium/chromium", "/usr/bin/chromium-browser")
+
+
+@dataclass(frozen=True)
+class BrowserOptions:
+    headless: bool = True
+    slow_mo_ms: float = 0
+    executable: str | None = None
+    connect: str | None = None
+
+
+def system_chromium() -> str | None:
+    for candidate in SYSTEM_CHROMIUMS:
+        if Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def launch(pw: Playwright, options: BrowserOptions) -> Browser:
+    """A browser ready for contexts; raises EnvironmentNotReady with what to install."""
+    if options.connect:
+        try:
+            return pw.chromium.connect(options.connect, slow_mo=options.slow_mo_ms)
+        except PlaywrightError as exc:
+            raise EnvironmentNotReady(
+                f"cannot reach the Playwright browser server at {options.connect}: {_first_line(exc)}",
+                "start it with `playwright run-server --port N` and check browser.connect",
+            ) from None
+    if options.headless is False and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        raise EnvironmentNotReady(
+            "--headed needs a display and none is set", "run under xvfb-run, or drop --headed"
+        )
+    explicit = options.executable or os.environ.get("NSAUTO_CHROMIUM")
+    kwargs = {"headless": options.headless, "slow_mo": options.slow_mo_ms, "args": CHROMIUM_ARGS}
+    if explicit:
+        if not Path(explicit).exists():
+            raise EnvironmentNotReady(
+                f"no browser at {explicit}", "fix browser.executable or NSAUTO_CHROMIUM"
+            )
+        return _launch(pw, executable_path=explicit, **kwargs)
+    try:
+        return pw.chromium.launch(**kwargs)
+    except PlaywrightError as exc:
+        if "Executable doesn't exist" not in str(exc):
+            raise EnvironmentNotReady(
+                f"Chromium did not start: {_first_line(exc)}", "run `nsauto doctor`"
+            ) from None
+    system = system_chromium()
+    if not system:
+        raise EnvironmentNotReady(
+            "no Chromium found: neither Playwright's own nor a system one",
+            "run `playwright install chromium`, or install your system's chromium package",
+        )
+    return _launch(pw, executable_path=system, **kwargs)
+
+
+def _launch(pw: Playwright, **kwargs) -> Browser:
+    try:
+        return pw.chromium.launch(**kwargs)
+    except PlaywrightError as exc:
+        raise EnvironmentNotReady(
+            f"Chromium did not start: {_first_line(exc)}", "run `nsauto doctor`"
+        ) from None
+
+
+def describe(options: BrowserOptions) -> str:
+    """Which browser a run would use, without starting it (for `doctor`)."""
+    if options.connect:
+        return f"remote Playwright server {options.connect}"
+    explicit = options.executable or os.environ.get("NSAUTO_CHROMIUM")
+    if explicit:
+        return explicit
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        own = pw.chromium.executable_path
+    if own and Path(own).exists():
+        return f"Playwright's Chromium ({own})"
+    return f"system Chromium ({system_chromium()})" if system_chromium() else "none found"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,327 @@
+"""The `nsauto` command: argument parsing, one line per known error, one meaning per exit code.
+
+Heavy imports (pydantic, Playwright, keyring) happen inside the commands, so `nsauto --help`
+answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from automation.errors import CHANGES_PENDING, ExitCode, NsautoError
+
+EXAMPLES = """\
+examples:
+  nsauto demo                                          the full setup against the bundled simulator
+  nsauto validate --config config.yaml                 check config and flows, no browser
+  nsauto plan --config config.yaml --account sandbox   what `run` would change (exit 2: changes pending)
+  nsauto run --config config.yaml --account sandbox    do the setup; secrets go to the OS keyring
+  nsauto verify --config config.yaml --account sandbox signed REST call with the stored secrets
+  nsauto simulator --port 8231                         the bundled NetSuite imitation
+
+exit codes: 0 ok (plan: nothing to change) · 1 run failed · 2 bad input (plan: changes pending)
+            3 environment not ready (keyring, browser, network) · 4 a secret needs attention
+"""
+
+
+def _common(parser: argparse.ArgumentParser, account: bool = True) -> None:
+    parser.add_argument(
+        "--config", "-c", type=Path, default=Path("config.yaml"), help="config file (default: config.yaml)"
+    )
+    if account:
+        parser.add_argument("--account", "-a", help="account name under `accounts:` (default: the only one)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    parser.add_argument("--debug", action="store_true", help="log everything, show tracebacks")
+
+
+def _browser_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--flow", type=Path, help="top-level flow (default: flows/setup.yaml)")
+    parser.add_argument(
+        "--artifacts", type=Path, default=Path("runs"), help="where logs and screenshots go (default: runs/)"
+    )
+    parser.add_argument("--headed", action="store_true", help="show the browser window")
+    parser.add_argument(
+        "--slow-mo", type=float, default=0, metavar="MS", help="pause MS milliseconds between actions"
+    )
+    parser.add_argument(
+        "--browser", dest="executable", help="path to a Chromium (else Playwright's, else the system one)"
+    )
+    parser.add_argument("--connect", help="ws:// URL of a Playwright browser server")
+    parser.add_argument("--only", help="comma-separated stages to run")
+    parser.add_argument("--from", dest="from_stage", help="start at this stage")
+    parser.add_argument(
+        "--timeout", type=float, help="seconds per page or step (default: config browser.timeout_s)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nsauto",
+        description="NetSuite token-based authentication setup by a headless browser; secrets go straight "
+        "into the OS keyring.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="do the setup (idempotent: changes only what differs)",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(run)
+    _browser_flags(run)
+    run.add_argument(
+        "--resume", action="store_true", help="continue after the last finished stage of a failed run"
+    )
+    run.add_argument("--rotate", action="store_true", help="make a new token even if the stored one works")
+
+    plan = sub.add_parser(
+        "plan", help="show what `run` would change; changes nothing (exit 2: changes pending)"
+    )
+    _common(plan)
+    _browser_flags(plan)
+
+    verify = sub.add_parser(
+        "verify", help="make a signed REST call with the keyring's secrets; exit 0 only on HTTP 200"
+    )
+    _common(verify)
+
+    validate = sub.add_parser("validate", help="check config and flow files without a browser")
+    _common(validate, account=False)
+    validate.add_argument("files", nargs="*", type=Path, help="flow files (default: flows/setup.yaml)")
+
+    demo = sub.add_parser("demo", help="the full setup against the bundled simulator, no config needed")
+    demo.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    demo.add_argument("--debug", action="store_true", help="log everything, show tracebacks")
+    demo.add_argument("--artifacts", type=Path, default=Path("runs"), help="where logs go (default: runs/)")
+    demo.add_argument("--headed", action="store_true", help="show the browser window")
+    demo.add_argument("--slow-mo", type=float, default=0, metavar="MS", help="pause between actions")
+    demo.add_argument(
+        "--latency-ms", type=int, default=150, help="simulated NetSuite page latency (default 150)"
+    )
+
+    sim = sub.add_parser("simulator", help="run the bundled NetSuite imitation")
+    sim.add_argument(
+        "args", nargs=argparse.REMAINDER, help="options of the simulator (--port, --db, --latency-ms)"
+    )
+
+    doctor = sub.add_parser("doctor", help="check keyring, browser and video recording")
+    doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
+    doctor.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return ExitCode.BAD_INPUT
+    if args.command == "simulator":
+        from automation.simulator.server import main as simulator_main
+
+        return simulator_main(list(args.args))
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
+        "run": cmd_run,
+        "plan": cmd_run,
+        "verify": cmd_verify,
+        "validate": cmd_validate,
+        "demo": cmd_demo,
+        "doctor": cmd_doctor,
+    }
+    try:
+        return int(commands[args.command](args))
+    except NsautoError as exc:
+        return _report_error(exc, args)
+    except KeyboardInterrupt:
+        print("nsauto: interrupted; `nsauto run --resume` continues where it stopped", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except Exception as exc:
+        if getattr(args, "debug", False):
+            raise
+        from automation.secrets.redact import redactor
+
+        print(
+            f"nsauto: internal error: {redactor.redact(type(exc).__name__ + ': ' + str(exc))}",
+            file=sys.stderr,
+        )
+        print("hint: run again with --debug for the full story, and report it", file=sys.stderr)
+        return ExitCode.FAILED
+
+
+def _report_error(exc: NsautoError, args: argparse.Namespace) -> int:
+    from automation.secrets.redact import redactor
+
+    message = redactor.redact(exc.message)
+    hint = redactor.redact(exc.hint) if exc.hint else None
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": False, "error": message, "hint": hint, "exit_code": int(exc.exit_code)}))
+    print(f"nsauto: {message}", file=sys.stderr)
+    if hint:
+        print(f"hint: {hint}", file=sys.stderr)
+    return exc.exit_code
+
+
+def _load(args: argparse.Namespace):
+    from automation.config import load_config
+    from automation.engine.loader import load_flow
+
+    config = load_config(args.config)
+    flow = load_flow(getattr(args, "flow", None))
+    return config, flow
+
+
+def _account(config, name: str | None):
+    if name is None and len(config.accounts) == 1:
+        return next(iter(config.accounts.values()))
+    if name is None:
+        from automation.errors import InputError
+
+        raise InputError(
+            f"{config.source}: several accounts; pick one with --account", ", ".join(config.accounts)
+        )
+    return config.account(name)
+
+
+def _setup_logging(debug: bool) -> None:
+    import logging
+
+    from automation.secrets.redact import RedactingFilter
+
+    if debug:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.addFilter(RedactingFilter())
+        handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+        logging.getLogger("nsauto").addHandler(handler)
+        logging.getLogger("nsauto").setLevel(logging.DEBUG)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from automation.browser import BrowserOptions
+    from automation.engine.orchestrate import run_account
+    from automation.engine.runner import RunOptions
+    from automation.report.console import ConsoleReporter
+
+    _setup_logging(args.debug)
+    config, flow = _load(args)
+    account = _account(config, args.account)
+    plan = args.command == "plan"
+    options = RunOptions(
+        plan=plan,
+        only=[s.strip() for s in args.only.split(",")] if args.only else [],
+        from_stage=args.from_stage,
+        resume=getattr(args, "resume", False),
+        rotate=getattr(args, "rotate", False),
+        timeout_s=args.timeout or config.browser.timeout_s,
+        artifacts=args.artifacts,
+    )
+    _check_stage_names(flow, options)
+    browser = BrowserOptions(
+        headless=not args.headed and config.browser.headless,
+        slow_mo_ms=args.slow_mo,
+        executable=args.executable or (str(config.browser.executable) if config.browser.executable else None),
+        connect=args.connect or config.browser.connect,
+    )
+    reporter = ConsoleReporter(verbose=args.debug)
+    result = run_account(config, account, flow, options, browser, reporter)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    if not result.ok:
+        return ExitCode.FAILED
+    if plan and result.changes_pending:
+        return CHANGES_PENDING
+    return ExitCode.OK
+
+
+def _check_stage_names(flow, options) -> None:
+    from automation.errors import InputError
+    from automation.yamlsource import did_you_mean
+
+    names = [stage.stage for stage in flow.stages]
+    for name in [*options.only, *([options.from_stage] if options.from_stage else [])]:
+        if name not in names:
+            raise InputError(
+                f"no stage '{name}'", did_you_mean(name, names) or f"stages are: {', '.join(names)}"
+            )
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from automation.config import load_config
+    from automation.engine.orchestrate import verify_account
+
+    config = load_config(args.config)
+    account = _account(config, args.account)
+    result = verify_account(account)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ok": result.ok,
+                    "status": result.status,
+                    "error_code": result.error_code,
+                    "detail": result.detail,
+                }
+            )
+        )
+    if result.ok:
+        print(f"verified: signed SuiteQL call for {account.account_id} returned HTTP 200", file=sys.stderr)
+        return ExitCode.OK
+    print(
+        f"nsauto: NetSuite refused the stored credentials for {account.account_id}: "
+        f"HTTP {result.status} {result.error_code or ''} {result.detail}".rstrip(),
+        file=sys.stderr,
+    )
+    print(f"hint: run `nsauto run --account {account.name}` to repair the setup", file=sys.stderr)
+    return ExitCode.FAILED
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from automation.config import check_env, load_config
+    from automation.engine.loader import check_references, load_flow
+    from automation.engine.orchestrate import variables_for
+
+    config = load_config(args.config)
+    flows = [load_flow(path) for path in (args.files or [None])]
+    for account in config.accounts.values():
+        for flow in flows:
+            check_references(flow, variables_for(config, account))
+    check_env(config, list(config.accounts))
+    summary = {
+        "ok": True,
+        "config": str(args.config),
+        "accounts": {name: a.account_id for name, a in config.accounts.items()},
+        "flows": [str(f.file) for f in flows],
+        "stages": [s.stage for s in flows[0].stages],
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        steps = sum(len(s.steps) for f in flows for s in f.stages)
+        print(
+            f"valid: {args.config} ({len(config.accounts)} account(s)), {len(flows)} flow(s), {steps} steps",
+            file=sys.stderr,
+        )
+    return ExitCode.OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from automation.demo import run_demo
+
+    _setup_logging(args.debug)
+    return run_demo(args)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from automation.doctor import run_doctor
+
+    return run_doctor(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

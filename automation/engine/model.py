@@ -1,0 +1,260 @@
+"""The flow vocabulary as typed, frozen data.
+
+A flow file is parsed into these models once, apart from running (the runner never sees raw
+YAML). Every step keeps the file, line and column it came from, so a failure on a NetSuite page
+can point back at the YAML line. The same models publish the JSON Schema that editors use.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Where(_Model):
+    """Source position of a step, kept out of the schema."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class StepBase(_Model):
+    """Modifiers every step takes."""
+
+    name: str | None = Field(None, description="A label for progress output instead of the generated one.")
+    for_each: str | None = Field(
+        None, description="Repeat the step for each element of this list; the element is ${item}."
+    )
+    timeout: float | None = Field(None, gt=0, description="Seconds to wait for the page (default: config).")
+    retries: int | None = Field(None, ge=0, le=10, description="Extra attempts after a transient failure.")
+    where: Where | None = Field(None, exclude=True, json_schema_extra={"hidden": True})
+
+
+# --- arguments -----------------------------------------------------------------------------
+
+
+class FillArgs(_Model):
+    field: str = Field(description="The field's visible label.")
+    value: str
+
+
+class ChooseArgs(_Model):
+    field: str = Field(description="The dropdown's visible label.")
+    option: str = Field(description="The option's visible text.")
+
+
+class CheckArgs(_Model):
+    field: str = Field(description="The checkbox's visible label.")
+    value: bool | str = Field(True, description="true to check, false to uncheck, or ${variable}.")
+
+
+class FindRecordArgs(_Model):
+    list: str = Field(description="The list page, e.g. /app/setup/rolelist.nl.")
+    form: str = Field(description="The record page, e.g. /app/setup/role.nl.")
+    name: str = Field(description="The text that identifies the record in the list (its name or email).")
+    must_exist: bool = Field(False, description="Fail instead of opening a new record when absent.")
+
+
+class SublistRowArgs(_Model):
+    tab: str | None = Field(None, description="Subtabs to open first, outer to inner: 'Permissions > Setup'.")
+    match: dict[str, str] = Field(description="Column label → value that identifies the row.")
+    set: dict[str, str] = Field(default_factory=dict, description="Column label → value the row must have.")
+
+
+class CaptureArgs(_Model):
+    secrets: dict[str, str] = Field(description="Keyring name → the visible label NetSuite shows it under.")
+    reset: str | None = Field(
+        None,
+        description="Button that issues new values when the record already existed (e.g. Reset Credentials).",
+    )
+    verify: bool = Field(False, description="Make a signed REST call before leaving the page.")
+
+    @field_validator("secrets")
+    @classmethod
+    def _known_names(cls, value: dict[str, str]) -> dict[str, str]:
+        allowed = {
+            "consumer_key",
+            "consumer_secret",
+            "token_id",
+            "token_secret",
+            "client_id",
+            "client_secret",
+        }
+        for key in value:
+            if key not in allowed:
+                raise ValueError(f"unknown secret name '{key}'; use one of {', '.join(sorted(allowed))}")
+        return value
+
+
+class LookupArgs(_Model):
+    list: str = Field(description="The list page to read.")
+    find: str = Field(description="Text that identifies the row.")
+    column: str = Field(description="Column label whose text to keep.")
+    as_: str = Field(alias="as", description="Variable name for the value, used later as ${name}.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ClickArgs(_Model):
+    button: str = Field(description="The button's visible text.")
+    confirm: bool = Field(False, description="Accept the confirmation dialog the click opens.")
+
+
+class LoginArgs(_Model):
+    """Email, password and two-factor code come from the account in config.yaml."""
+
+
+# --- steps: one action key each ------------------------------------------------------------
+
+
+class Login(StepBase):
+    """Log in with email, password and two-factor code (TOTP), answer security questions, pick the role."""
+
+    login: LoginArgs = Field(default_factory=LoginArgs)
+
+
+class Open(StepBase):
+    """Open a NetSuite page by its path."""
+
+    open: str
+
+
+class Tab(StepBase):
+    """Click a subtab (or a path of subtabs: 'Permissions > Setup')."""
+
+    tab: str
+
+
+class Fill(StepBase):
+    """Type into a text field, only if its value differs."""
+
+    fill: FillArgs
+
+
+class Choose(StepBase):
+    """Pick an option in a NetSuite dropdown, only if another is selected."""
+
+    choose: ChooseArgs
+
+
+class Check(StepBase):
+    """Tick a checkbox (or set it to `value`), only if it differs."""
+
+    check: str | CheckArgs
+    agree: str | None = Field(
+        None, description="If NetSuite opens a terms popup window, click this button in it (e.g. I Agree)."
+    )
+
+
+class Uncheck(StepBase):
+    """Clear a checkbox, only if it is ticked."""
+
+    uncheck: str
+
+
+class FindRecord(StepBase):
+    """Open the record of that name for editing, or a new one when there is none."""
+
+    find_record: FindRecordArgs
+
+
+class SublistRow(StepBase):
+    """Make sure a sublist has a row matching `match`, with the `set` values."""
+
+    sublist_row: SublistRowArgs
+
+
+class Save(StepBase):
+    """Click Save when something changed and wait for NetSuite's confirmation."""
+
+    save: dict[str, Any] = Field(default_factory=dict)
+
+
+class Capture(StepBase):
+    """Read one-time secrets from the page into the keyring, read them back, optionally verify."""
+
+    capture: CaptureArgs
+
+
+class Lookup(StepBase):
+    """Read one cell of a list page into a variable."""
+
+    lookup: LookupArgs
+
+
+class Click(StepBase):
+    """Click a button by its visible text."""
+
+    click: ClickArgs
+
+
+STEP_TYPES: dict[str, type[StepBase]] = {
+    "login": Login,
+    "open": Open,
+    "tab": Tab,
+    "fill": Fill,
+    "choose": Choose,
+    "check": Check,
+    "uncheck": Uncheck,
+    "find_record": FindRecord,
+    "sublist_row": SublistRow,
+    "save": Save,
+    "capture": Capture,
+    "lookup": Lookup,
+    "click": Click,
+}
+MODIFIERS = tuple(StepBase.model_fields)
+
+Step = Annotated[
+    Login
+    | Open
+    | Tab
+    | Fill
+    | Choose
+    | Check
+    | Uncheck
+    | FindRecord
+    | SublistRow
+    | Save
+    | Capture
+    | Lookup
+    | Click,
+    Field(description="One step: exactly one action key, plus optional modifiers."),
+]
+
+
+def action_of(step: StepBase) -> str:
+    """The action key of a parsed step (its YAML verb)."""
+    for key, cls in STEP_TYPES.items():
+        if type(step) is cls:
+            return key
+    raise AssertionError(type(step))
+
+
+class Stage(_Model):
+    """One stage file: a named list of steps that reads the account and changes only what differs."""
+
+    stage: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: str | None = None
+    needs: list[str] = Field(default_factory=list)
+    skip_if: Literal["verified"] | None = Field(
+        None, description="'verified': skip when the stored credentials pass a signed REST call."
+    )
+    steps: list[Step]
+    where: Where | None = Field(None, exclude=True)
+
+
+class Composite(_Model):
+    """A flow that composes stage files (and other composites) in order."""
+
+    name: str
+    stages: list[str] = Field(description="Stage or composite files, relative to this file.")

@@ -1,0 +1,169 @@
+"""From a validated config to a finished run: preflight, browser, runner, verification.
+
+The CLI calls these; tests call them too. The order matters for the secrets: the keyring is
+proved writable before any browser starts, because a one-time secret must never be generated
+with nowhere to put it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from automation.browser import BrowserOptions, launch
+from automation.config import Account, Config
+from automation.engine.events import Reporter, RunResult
+from automation.engine.loader import Flow, check_references
+from automation.engine.runner import Runner, RunOptions
+from automation.engine.session import Target
+from automation.errors import VerificationFailed
+from automation.netsuite.login import Credentials
+from automation.netsuite.permissions import find_permission
+from automation.netsuite.rest import VerifyResult, verify_tba
+from automation.secrets.redact import RedactingFilter
+from automation.secrets.store import TBA_NAMES, SecretStore, require_writable_keyring, service_for
+
+log = logging.getLogger("nsauto")
+
+
+def variables_for(config: Config, account: Account) -> dict[str, Any]:
+    """What flows may reference as ${...}: the account (no secrets) and the setup section."""
+    setup = config.setup
+    permissions = []
+    for grant in setup.role.permissions:
+        known = find_permission(grant.name)
+        permissions.append(
+            {"name": grant.name, "level": grant.level, "subtab": known.subtab if known else "Setup"}
+        )
+    return {
+        "account": {
+            "name": account.name,
+            "account_id": account.account_id,
+            "ui_url": account.ui_url,
+            "rest_url": account.rest_url,
+            "email": account.login.email,
+        },
+        "setup": {
+            "auth": setup.auth,
+            "features": list(setup.features),
+            "role": {
+                "name": setup.role.name,
+                "center_type": setup.role.center_type or "Classic Center",
+                "web_services_only": setup.role.web_services_only,
+                "permissions": permissions,
+            },
+            "employee": setup.employee,
+            "integration": {
+                "name": setup.integration.name,
+                "description": setup.integration.description,
+                "state": setup.integration.state,
+            },
+        },
+    }
+
+
+def credentials_for(account: Account) -> Credentials:
+    """Resolve the login secrets now (each registers itself with the redactor)."""
+    login = account.login
+    return Credentials(
+        email=login.email,
+        password=login.password.resolve(),
+        totp_seed=login.totp_secret.resolve() if login.totp_secret else None,
+        role=login.role,
+        security_answers={q: ref.resolve() for q, ref in login.security_answers.items()},
+    )
+
+
+def target_for(account: Account) -> Target:
+    return Target(account.name, account.account_id, account.ui_url, account.rest_url)
+
+
+@dataclass
+class Prepared:
+    target: Target
+    variables: dict[str, Any]
+    store: SecretStore
+    run_dir: Path
+    run_id: str
+
+
+def prepare(config: Config, account: Account, flow: Flow, artifacts: Path) -> Prepared:
+    """Everything that can fail before a browser starts: references, env, keyring, run folder."""
+    variables = variables_for(config, account)
+    check_references(flow, variables)
+    credentials_for(account)  # env: and keyring: references resolve now, or fail with their line
+    require_writable_keyring()
+    run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{account.name}"
+    run_dir = artifacts / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return Prepared(
+        target_for(account), variables, SecretStore(service_for(account.account_id)), run_dir, run_id
+    )
+
+
+def attach_log_file(run_dir: Path) -> logging.Handler:
+    handler = logging.FileHandler(run_dir / "nsauto.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.DEBUG)
+    root = logging.getLogger("nsauto")
+    root.setLevel(logging.DEBUG)
+    # On the handler, not the logger: records from child loggers skip the parent's filters.
+    handler.addFilter(RedactingFilter())
+    root.addHandler(handler)
+    return handler
+
+
+def run_account(
+    config: Config,
+    account: Account,
+    flow: Flow,
+    options: RunOptions,
+    browser_options: BrowserOptions,
+    reporter: Reporter,
+) -> RunResult:
+    from playwright.sync_api import sync_playwright
+
+    prepared = prepare(config, account, flow, options.artifacts)
+    handler = attach_log_file(prepared.run_dir)
+    try:
+        with sync_playwright() as pw:
+            browser = launch(pw, browser_options)
+            try:
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                runner = Runner(
+                    flow,
+                    prepared.target,
+                    prepared.variables,
+                    lambda: credentials_for(account),
+                    prepared.store,
+                    reporter,
+                    options,
+                    prepared.run_dir,
+                    prepared.run_id,
+                )
+                result = runner.run(context)
+                context.close()
+            finally:
+                browser.close()
+    finally:
+        logging.getLogger("nsauto").removeHandler(handler)
+        handler.close()
+    return result
+
+
+def verify_account(account: Account) -> VerifyResult:
+    """A signed SuiteQL call with the keyring's four TBA values; raises when some are missing."""
+    store = SecretStore(service_for(account.account_id))
+    missing = [name for name in TBA_NAMES if not store.get(name)]
+    if missing:
+        raise VerificationFailed(
+            f"keyring service {store.service} has no {', '.join(missing)}",
+            f"run `nsauto run --account {account.name}` first",
+        )
+    from automation.netsuite.rest import TbaCredentials
+
+    values = [store.get(name) for name in TBA_NAMES]
+    return verify_tba(account.rest_url, TbaCredentials(account.account_id, *values))  # type: ignore[arg-type]

@@ -1,0 +1,83 @@
+"""What one account's run carries from step to step: page, variables, store, mode.
+
+Kept apart from the runner loop so step implementations depend on this small surface only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.sync_api import Page
+
+from automation.engine.events import Status
+from automation.netsuite.rest import TbaCredentials, VerifyResult, verify_tba
+from automation.secrets.manifest import Manifest
+from automation.secrets.redact import redactor
+from automation.secrets.store import TBA_NAMES, SecretStore
+
+
+@dataclass
+class Target:
+    """Where the account lives and who logs in."""
+
+    name: str
+    account_id: str
+    ui_url: str
+    rest_url: str
+
+
+@dataclass
+class RecordState:
+    """What the current stage learned about the record it edits."""
+
+    existed: bool | None = None  # None: the stage edits no record (a setup page)
+    record_id: str | None = None
+    form: str | None = None
+    dirty: bool = False
+    created: bool = False
+    reset_done: bool = False
+
+
+@dataclass
+class Session:
+    page: Page
+    target: Target
+    variables: dict[str, Any]
+    store: SecretStore
+    manifest: Manifest
+    run_id: str
+    plan: bool
+    timeout_ms: float
+    log_in: Callable[[Page], str]
+    emit: Callable[[str, Status, str], None] = lambda item, status, detail="": None
+    alerts: list[str] = field(default_factory=list)
+    record: RecordState = field(default_factory=RecordState)
+    stored: list[str] = field(default_factory=list)
+    _verified: VerifyResult | None = None
+
+    def url(self, path: str) -> str:
+        return self.target.ui_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def tba_credentials(self) -> TbaCredentials | None:
+        values = [self.store.get(name) for name in TBA_NAMES]
+        if any(not value for value in values):
+            return None
+        return TbaCredentials(self.target.account_id, *values)  # type: ignore[arg-type]
+
+    def verify_stored(self, refresh: bool = False) -> VerifyResult | None:
+        """A signed SuiteQL call with the keyring's four TBA values (None when some are missing)."""
+        if self._verified is not None and not refresh:
+            return self._verified
+        creds = self.tba_credentials()
+        if creds is None:
+            return None
+        self._verified = verify_tba(self.target.rest_url, creds)
+        return self._verified
+
+    def forget_verification(self) -> None:
+        self._verified = None
+
+    def register(self, value: str, name: str) -> None:
+        redactor.add(value, name)

@@ -1,0 +1,464 @@
+"""One function per flow verb. Each reads the page first and changes only what differs.
+
+A step reports every item it looked at as ``ok`` (already as wanted), ``changed`` (it acted)
+or, in plan mode, ``would-change`` (it would act; the page is left untouched). Plan mode needs
+no second implementation: the same read happens, only the write is skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from automation.engine import model as m
+from automation.engine.session import Session
+from automation.engine.variables import as_bool
+from automation.errors import StepFailed, VerificationFailed
+from automation.netsuite import ui
+from automation.secrets.store import SecretStoreError
+
+StepFn = Callable[[Session, Any], None]
+
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9._~+/=-]{16,512}$")
+
+
+def _new_record_pending(s: Session) -> bool:
+    """In plan mode a record that does not exist yet has no page to read: everything would change."""
+    return s.plan and s.record.existed is False
+
+
+def step_login(s: Session, args: dict) -> None:
+    landed = s.log_in(s.page)
+    s.emit(f"log in to {s.target.account_id}", "ok", urlparse(landed).path)
+
+
+def step_open(s: Session, path: str) -> None:
+    s.record = type(s.record)()  # a new page starts a new record context
+    _goto(s, path)
+    s.emit(f"open {path}", "ok", "")
+
+
+def _goto(s: Session, path: str) -> None:
+    """Navigate; if NetSuite sent us to its login page, the session was lost: log in and retry once."""
+    s.page.goto(s.url(path), wait_until="domcontentloaded", timeout=s.timeout_ms)
+    if not _logged_in(s.page):
+        s.log_in(s.page)
+        s.page.goto(s.url(path), wait_until="domcontentloaded", timeout=s.timeout_ms)
+
+
+def _logged_in(page: Page) -> bool:
+    from automation.netsuite.login import is_logged_in_url
+
+    return is_logged_in_url(page.url)
+
+
+def step_tab(s: Session, path: str) -> None:
+    if _new_record_pending(s):
+        s.emit(f"tab {path}", "would-change", "new record")
+        return
+    ui.open_tab(s.page, path, s.timeout_ms)
+    s.emit(f"tab {path}", "ok", "")
+
+
+def step_fill(s: Session, args: dict) -> None:
+    label, value = args["field"], str(args["value"])
+    item = f"{label} = {value}"
+    if _new_record_pending(s):
+        s.emit(item, "would-change", "new record")
+        return
+    field = _field(s, label)
+    control = field.control("text")
+    current = control.input_value(timeout=s.timeout_ms)
+    if current == value:
+        s.emit(item, "ok", "")
+        return
+    if s.plan:
+        s.emit(item, "would-change", f"now '{current}'")
+        return
+    control.fill(value, timeout=s.timeout_ms)
+    s.record.dirty = True
+    s.emit(item, "changed", f"was '{current}'" if current else "")
+
+
+def step_choose(s: Session, args: dict) -> None:
+    label, option = args["field"], str(args["option"])
+    item = f"{label} = {option}"
+    if _new_record_pending(s):
+        s.emit(item, "would-change", "new record")
+        return
+    field = _field(s, label)
+    control = field.control("select")
+    current = control.input_value(timeout=s.timeout_ms).strip()
+    if current == option:
+        s.emit(item, "ok", "")
+        return
+    if s.plan:
+        s.emit(item, "would-change", f"now '{current}'")
+        return
+    ui.choose_option(s.page, control, option, label, s.timeout_ms)
+    s.record.dirty = True
+    s.emit(item, "changed", f"was '{current}'" if current else "")
+
+
+def step_check(s: Session, args: dict) -> None:
+    label, want, agree = args["field"], as_bool(args.get("value", True)), args.get("agree")
+    item = f"{'check' if want else 'uncheck'} {label}"
+    if _new_record_pending(s):
+        s.emit(item, "would-change", "new record")
+        return
+    field = _field(s, label)
+    if ui.checkbox_state(field.box) == want:
+        s.emit(item, "ok", "")
+        return
+    if s.plan:
+        s.emit(item, "would-change", "")
+        return
+    popups: list[Page] = []
+    s.page.on("popup", popups.append)
+    try:
+        ui.click_checkbox(field.box, s.timeout_ms)
+        if agree:
+            _agree_if_asked(s, field, want, popups, agree)
+        _wait_checkbox(s, field, want, label)
+    finally:
+        s.page.remove_listener("popup", popups.append)
+    s.record.dirty = True
+    s.emit(item, "changed", "agreed to the terms" if agree and popups else "")
+
+
+def _agree_if_asked(s: Session, field: ui.Field, want: bool, popups: list[Page], agree: str) -> None:
+    """NetSuite leaves the box unticked until the terms popup is agreed to; wait for either."""
+    waited = 0.0
+    while not popups and ui.checkbox_state(field.box) != want:
+        try:
+            s.page.wait_for_event("popup", timeout=250)
+        except PlaywrightTimeout:
+            waited += 250
+            if waited >= s.timeout_ms:
+                raise StepFailed(f"ticking '{field.label}' neither took effect nor opened a popup") from None
+    if not popups:
+        return
+    popup = popups[0]
+    popup.wait_for_load_state("domcontentloaded", timeout=s.timeout_ms)
+    button = ui.button(popup, agree)
+    try:
+        button.wait_for(state="visible", timeout=s.timeout_ms)
+    except PlaywrightTimeout:
+        raise StepFailed(f"the popup '{popup.title()}' has no '{agree}' button") from None
+    if not popup.is_closed():
+        try:
+            with popup.expect_event("close", timeout=s.timeout_ms):
+                button.click(timeout=s.timeout_ms)
+        except PlaywrightTimeout:
+            pass  # some pages leave the window open; the checkbox state below is what counts
+
+
+def _wait_checkbox(s: Session, field: ui.Field, want: bool, label: str) -> None:
+    handle = field.box.element_handle(timeout=s.timeout_ms)
+    try:
+        s.page.wait_for_function(
+            """([box, want]) => {
+                 const span = box.querySelector(".checkbox_ck, .checkbox_unck");
+                 if (span) return span.classList.contains("checkbox_ck") === want;
+                 const input = box.querySelector("input[type=checkbox]");
+                 return !!input && input.checked === want; }""",
+            arg=[handle, want],
+            timeout=s.timeout_ms,
+        )
+    except PlaywrightTimeout:
+        raise StepFailed(
+            f"'{label}' stayed {'unticked' if want else 'ticked'} after the click",
+            "a terms popup may need `agree: I Agree` on this step",
+        ) from None
+
+
+def step_uncheck(s: Session, label: str) -> None:
+    step_check(s, {"field": label, "value": False})
+
+
+def _field(s: Session, label: str) -> ui.Field:
+    field = ui.find_field(s.page, label, s.timeout_ms)
+    ui.reveal(s.page, field.box, s.timeout_ms)
+    return field
+
+
+def step_find_record(s: Session, args: dict) -> None:
+    name, form = str(args["name"]), args["form"]
+    s.record = type(s.record)(form=form)
+    _goto(s, args["list"])
+    row = ui.find_list_row(s.page, name)
+    record_id = _record_id(row, form) if row else None
+    if record_id:
+        s.record.existed, s.record.record_id = True, record_id
+        _goto(s, f"{form}?id={record_id}&e=T")
+        s.emit(f"find {name}", "ok", f"exists (id {record_id})")
+        return
+    if args.get("must_exist"):
+        raise StepFailed(
+            f"no record '{name}' in {args['list']}", "create it in NetSuite first, or fix the name"
+        )
+    s.record.existed = False
+    if s.plan:
+        s.emit(f"create {name}", "would-change", "")
+        return
+    _goto(s, form)
+    s.record.dirty = True
+    s.emit(f"create {name}", "changed", "new record")
+
+
+def _record_id(row: dict, form: str) -> str | None:
+    page_name = form.rstrip("/").split("/")[-1].split("?")[0]
+    for href in row.get("links", []):
+        if page_name in href:
+            ids = parse_qs(urlparse(href).query).get("id")
+            if ids:
+                return ids[0]
+    return None
+
+
+def step_sublist_row(s: Session, args: dict) -> None:
+    match: dict[str, str] = {k: str(v) for k, v in args["match"].items()}
+    wanted: dict[str, str] = {k: str(v) for k, v in (args.get("set") or {}).items()}
+    item = ", ".join(f"{k} {v}" for k, v in match.items())
+    if wanted:
+        item += " → " + ", ".join(f"{k} {v}" for k, v in wanted.items())
+    if _new_record_pending(s):
+        s.emit(item, "would-change", "new record")
+        return
+    if args.get("tab"):
+        ui.open_tab(s.page, args["tab"], s.timeout_ms)
+    sublist = ui.find_sublist(s.page, [*match, *wanted], s.timeout_ms)
+    match_cols = {sublist.column(k): v for k, v in match.items()}
+    set_cols = {sublist.column(k): v for k, v in wanted.items()}
+    existing = next(
+        (
+            row
+            for row in sublist.rows()
+            if not row["editing"] and all(_cell(row, i).lower() == v.lower() for i, v in match_cols.items())
+        ),
+        None,
+    )
+    if existing is not None:
+        differing = {i: v for i, v in set_cols.items() if _cell(existing, i) != v}
+        if not differing:
+            s.emit(item, "ok", "")
+            return
+        was = ", ".join(f"{sublist.columns[i]} {_cell(existing, i)}" for i in differing)
+        if s.plan:
+            s.emit(item, "would-change", f"now {was}")
+            return
+        sublist.table.locator("tr").nth(existing["index"]).locator("td").first.click(timeout=s.timeout_ms)
+        _fill_edit_row(s, sublist, differing)
+        s.emit(item, "changed", f"was {was}")
+    else:
+        if s.plan:
+            s.emit(item, "would-change", "add row")
+            return
+        _fill_edit_row(s, sublist, {**match_cols, **set_cols})
+        s.emit(item, "changed", "added")
+    s.record.dirty = True
+    _expect_row(s, sublist, {**match_cols, **set_cols}, item)
+
+
+def _cell(row: dict, index: int) -> str:
+    cells = row["cells"]
+    return cells[index].strip() if index < len(cells) else ""
+
+
+def _fill_edit_row(s: Session, sublist: ui.Sublist, values: dict[int, str]) -> None:
+    row = sublist.editing_row()
+    row.wait_for(state="visible", timeout=s.timeout_ms)
+    for index, value in values.items():
+        control = row.locator("td").nth(index).locator("input[name^='inpt_'], input.dropdownInput").first
+        if control.count() == 0:
+            raise StepFailed(f"the sublist's editing row has no dropdown under '{sublist.columns[index]}'")
+        if control.input_value().strip() != value:
+            ui.choose_option(s.page, control, value, sublist.columns[index], s.timeout_ms)
+    sublist.add_button().click(timeout=s.timeout_ms)
+
+
+def _expect_row(s: Session, sublist: ui.Sublist, values: dict[int, str], item: str) -> None:
+    script = """([table, values]) => [...table.querySelectorAll("tr")].some((tr) => {
+        if (tr.querySelector("input[name^='inpt_'], input.dropdownInput, th")) return false;
+        const cells = [...tr.children].map((td) => td.textContent.trim().toLowerCase());
+        return Object.entries(values).every(([i, v]) => cells[Number(i)] === v.toLowerCase()); })"""
+    try:
+        s.page.wait_for_function(
+            script,
+            arg=[sublist.table.element_handle(), {str(k): v for k, v in values.items()}],
+            timeout=s.timeout_ms,
+        )
+    except PlaywrightTimeout:
+        message = s.alerts[-1] if s.alerts else "the row did not appear"
+        raise StepFailed(f"sublist row '{item}' was not taken: {message}") from None
+
+
+def step_save(s: Session, args: dict) -> None:
+    if not s.record.dirty:
+        s.emit("save", "ok", "nothing to save")
+        return
+    if s.plan:
+        s.emit("save", "would-change", "")
+        return
+    alerts_before = len(s.alerts)
+    ui.mark_document(s.page)
+    ui.save_button(s.page).click(timeout=s.timeout_ms)
+    ui.wait_new_document(s.page, s.timeout_ms, s.alerts, alerts_before)
+    confirmation, error = ui.page_message(s.page)
+    if error:
+        raise StepFailed(
+            f"NetSuite refused the save: {error}", "fix the value NetSuite names, then run again"
+        )
+    new_id = parse_qs(urlparse(s.page.url).query).get("id")
+    if s.record.existed is False:
+        s.record.created = True
+    if new_id:
+        s.record.record_id = new_id[0]
+    s.record.dirty = False
+    s.emit("save", "changed", confirmation or "")
+
+
+def step_click(s: Session, args: dict) -> None:
+    text = args["button"]
+    if s.plan:
+        s.emit(f"click {text}", "would-change", "")
+        return
+    alerts_before = len(s.alerts)
+    ui.mark_document(s.page)
+    ui.button(s.page, text).click(timeout=s.timeout_ms)
+    ui.wait_new_document(s.page, s.timeout_ms, s.alerts, alerts_before)
+    s.emit(f"click {text}", "changed", "")
+
+
+def step_lookup(s: Session, args: dict) -> None:
+    _goto(s, args["list"])
+    row = ui.find_list_row(s.page, str(args["find"]))
+    if not row:
+        raise StepFailed(f"no row '{args['find']}' in {args['list']}")
+    header = [h.lower() for h in row["header"]]
+    column = args["column"]
+    if column.lower() not in header:
+        raise StepFailed(f"the list {args['list']} has no column '{column}'", f"columns are: {row['header']}")
+    value = row["cells"][header.index(column.lower())].strip()
+    s.variables[args["as"]] = value
+    s.emit(f"look up {column} of {args['find']}", "ok", value)
+
+
+def step_capture(s: Session, args: dict) -> None:
+    names = list(args["secrets"])
+    item = "capture " + ", ".join(names)
+    rec = s.record
+    if rec.existed is None or rec.created:
+        if s.plan:
+            s.emit(item, "would-change", "")
+            return
+        _capture(s, args)
+        s.emit(item, "changed", f"stored in keyring service {s.store.service}")
+        return
+    if rec.existed is False:  # plan mode: the record would be created first
+        s.emit(item, "would-change", "")
+        return
+    if _stored_values_trusted(s, names):
+        s.emit(item, "ok", "the keyring holds working values")
+        return
+    reset = args.get("reset")
+    if not reset:
+        raise StepFailed(f"{', '.join(names)} are missing from the keyring and NetSuite shows them only once")
+    if s.plan:
+        s.emit(f"{reset} and {item}", "would-change", "the keyring has no working values")
+        return
+    _goto(s, f"{rec.form}?id={rec.record_id}&e=T")
+    alerts_before = len(s.alerts)
+    ui.mark_document(s.page)
+    ui.button(s.page, reset).click(timeout=s.timeout_ms)
+    ui.wait_new_document(s.page, s.timeout_ms, s.alerts, alerts_before)
+    rec.reset_done = True
+    _capture(s, args)
+    s.emit(f"{reset} and {item}", "changed", "the keyring had no working values")
+
+
+def _stored_values_trusted(s: Session, names: list[str]) -> bool:
+    """Stored values are trusted when present and, if the full TBA set is there, it verifies."""
+    if not s.store.has_all(names):
+        return False
+    result = s.verify_stored()
+    return result is None or result.ok
+
+
+def _capture(s: Session, args: dict) -> None:
+    """page → memory → keyring → read back → (verify) → only then leave the page."""
+    values: dict[str, str] = {}
+    for name, label in args["secrets"].items():
+        field = ui.find_field(s.page, label, s.timeout_ms)
+        value = ui.field_value(field)
+        if value:
+            s.register(value, name)
+        if not _SECRET_SHAPE.match(value or ""):
+            raise StepFailed(
+                f"what NetSuite shows under '{label}' does not look like a key",
+                "the page may have changed; run nsauto check",
+            )
+        values[name] = value
+    for name, value in values.items():
+        try:
+            s.store.put(name, value)
+        except SecretStoreError:
+            raise  # the CLI turns this into the recovery path
+        s.stored.append(name)
+    s.manifest.record(s.target.account_id, list(values), s.run_id, **_facts(s))
+    s.manifest.save()
+    s.forget_verification()
+    if args.get("verify"):
+        result = s.verify_stored(refresh=True)
+        if result is None or not result.ok:
+            detail = result.detail if result else "values missing"
+            raise VerificationFailed(
+                f"NetSuite refused a signed REST call with the new values: {detail}",
+                "the values are stored; check the role's permissions and run `nsauto verify`",
+            )
+
+
+def _facts(s: Session) -> dict[str, str]:
+    setup = s.variables.get("setup", {})
+    facts = {
+        "integration": setup.get("integration", {}).get("name"),
+        "role": setup.get("role", {}).get("name"),
+        "employee": setup.get("employee"),
+    }
+    return {k: v for k, v in facts.items() if v}
+
+
+STEPS: dict[str, StepFn] = {
+    "login": step_login,
+    "open": step_open,
+    "tab": step_tab,
+    "fill": step_fill,
+    "choose": step_choose,
+    "check": step_check,
+    "uncheck": step_uncheck,
+    "find_record": step_find_record,
+    "sublist_row": step_sublist_row,
+    "save": step_save,
+    "click": step_click,
+    "lookup": step_lookup,
+    "capture": step_capture,
+}
+
+
+def arguments(step: m.StepBase) -> Any:
+    """The step's action argument as plain data (a str or a dict), plus step-level extras."""
+    action = m.action_of(step)
+    value = getattr(step, action)
+    if isinstance(value, m._Model):
+        data: Any = value.model_dump(by_alias=True)
+    else:
+        data = value
+    if action == "check":
+        data = {"field": data, "value": True} if isinstance(data, str) else data
+        data = {**data, "agree": step.agree}  # type: ignore[attr-defined]
+    return data

@@ -1,0 +1,70 @@
+"""``${name}`` references in flow steps, resolved late against config and earlier steps.
+
+A string that is exactly one reference keeps the referenced value's type (a list for
+``for_each``, a bool for ``check: {value: ...}``); a reference inside longer text is formatted
+into it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from automation.errors import InputError
+
+_REF = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}")
+
+
+def references(value: Any) -> list[str]:
+    """All reference names inside a nested structure of strings, lists and dicts."""
+    found: list[str] = []
+    if isinstance(value, str):
+        found.extend(match.group(1) for match in _REF.finditer(value))
+    elif isinstance(value, dict):
+        for item in value.values():
+            found.extend(references(item))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found.extend(references(item))
+    return found
+
+
+def lookup(variables: dict[str, Any], name: str) -> Any:
+    value: Any = variables
+    for part in name.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            raise InputError(f"undefined variable '${{{name}}}'", "check the variable names in the flow")
+    return value
+
+
+def resolve(value: Any, variables: dict[str, Any]) -> Any:
+    """Replace references in ``value`` (recursively) with their values."""
+    if isinstance(value, str):
+        whole = _REF.fullmatch(value.strip())
+        if whole:
+            return lookup(variables, whole.group(1))
+        return _REF.sub(lambda m: _text(lookup(variables, m.group(1))), value)
+    if isinstance(value, dict):
+        return {key: resolve(item, variables) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [resolve(item, variables) for item in value]
+    return value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "yes", "on", "t", "1"}:
+        return True
+    if text in {"false", "no", "off", "f", "0"}:
+        return False
+    raise InputError(f"'{value}' is not true or false")

@@ -1,0 +1,171 @@
+"""NetSuite's login: email and password, two-factor code, security question, role choice.
+
+The login pages are among the few places where NetSuite's ids are known (``#email``,
+``#password``, ``#login-submit``, ``securityquestions.nl``'s ``answer``/``submitter``); the 2FA
+page is a newer single-page app whose ids are generated, so its code input is found by shape.
+Login is a small state machine driven by the URL NetSuite lands on after each submit.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from automation.errors import StepFailed
+from automation.netsuite import totp
+
+EMAIL = "#email, #userName, input[name=email]"
+PASSWORD = "#password, input[name=password]"
+SUBMIT = "#login-submit, #submitButton"
+CODE_INPUT = (
+    "input[name='verification_code'], input[name='otp'], #verification-code, "
+    "input[type='tel'][maxlength='6'], input[autocomplete='one-time-code']"
+)
+CODE_SUBMIT = "div[data-type='primary'][role='button'], button[type=submit], input[type=submit]"
+LOGIN_PATHS = ("customerlogin.jsp", "enterpriselogin.nl", "/app/login/nllogin", "login.nl")
+
+
+@dataclass
+class Credentials:
+    """Resolved login values; the secrets are registered with the redactor by whoever resolved them."""
+
+    email: str
+    password: str
+    totp_seed: str | None = None
+    role: str | None = None
+    security_answers: dict[str, str] = field(default_factory=dict)
+
+
+def login_url(ui_url: str, account_id: str) -> str:
+    return f"{ui_url.rstrip('/')}/pages/customerlogin.jsp?c={account_id}&whence="
+
+
+def is_logged_in_url(url: str) -> bool:
+    """NetSuite's own test: a URL under /app/login/ (or the login pages) means no session."""
+    return not any(part in url for part in ("/app/login/", "customerlogin.jsp", "login.nl"))
+
+
+def log_in(
+    page: Page,
+    ui_url: str,
+    account_id: str,
+    creds: Credentials,
+    timeout_ms: float,
+    register_secret: Callable[[str, str], None],
+) -> str:
+    """Log in and return the landing URL; raises StepFailed with what NetSuite said."""
+    page.goto(login_url(ui_url, account_id), wait_until="domcontentloaded", timeout=timeout_ms)
+    page.locator(EMAIL).first.fill(creds.email, timeout=timeout_ms)
+    page.locator(PASSWORD).first.fill(creds.password, timeout=timeout_ms)
+    with page.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
+        page.locator(SUBMIT).first.click(timeout=timeout_ms)
+    used_codes: set[str] = set()
+    for _ in range(8):  # each pass handles one interstitial page
+        url = page.url
+        if "loginchallenge" in url:
+            _two_factor(page, creds, timeout_ms, register_secret, used_codes)
+        elif "securityquestions.nl" in url:
+            _security_question(page, creds, timeout_ms, register_secret)
+        elif any(p in url for p in ("rolelist", "chooserole", "authenticaterole")) and _role_choice(page):
+            _choose_role(page, creds, timeout_ms)
+        elif any(p in url for p in LOGIN_PATHS):
+            said = _page_error_text(page)
+            raise StepFailed(
+                f"NetSuite refused the login for {creds.email}: {said or 'the login form came back'}",
+                "check the email and the password the config refers to (nsauto login set)",
+            )
+        elif is_logged_in_url(url):
+            return url
+        else:
+            page.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
+            if page.url == url:
+                raise StepFailed(
+                    f"login stopped at an unexpected page: {url}", "open it in a browser to see why"
+                )
+    raise StepFailed("login did not finish after 8 pages", "run with --headed to watch it")
+
+
+def _two_factor(
+    page: Page,
+    creds: Credentials,
+    timeout_ms: float,
+    register_secret: Callable[[str, str], None],
+    used: set[str],
+) -> None:
+    if not creds.totp_seed:
+        raise StepFailed(
+            "NetSuite asks for a two-factor code and the account has no totp_secret",
+            "add login.totp_secret (env: or keyring:) with the authenticator's base32 seed",
+        )
+    code_input = page.locator(CODE_INPUT).or_(page.get_by_label(re.compile("code", re.I))).first
+    code_input.wait_for(state="visible", timeout=timeout_ms)
+    code = totp.totp_now(creds.totp_seed)
+    if code in used:  # NetSuite rejects a code that was already used: wait for the next window
+        time.sleep(max(0.0, totp.next_step_start() - time.time()) + 0.2)
+        code = totp.totp_now(creds.totp_seed)
+    used.add(code)
+    register_secret(code, "totp_code")
+    code_input.fill(code, timeout=timeout_ms)
+    before = page.url
+    submit = page.locator(CODE_SUBMIT).filter(visible=True).first
+    with page.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
+        submit.click(timeout=timeout_ms)
+    if "loginchallenge" in page.url and page.url.split("?")[0] == before.split("?")[0]:
+        said = _page_error_text(page)
+        if said and re.search(r"already|used", said, re.I):
+            return  # the loop comes back here and waits for a fresh code
+        raise StepFailed(
+            f"NetSuite refused the two-factor code: {said or 'the code page came back'}",
+            "check login.totp_secret is the seed of this user's authenticator and the clock is right",
+        )
+
+
+def _security_question(
+    page: Page, creds: Credentials, timeout_ms: float, register_secret: Callable[[str, str], None]
+) -> None:
+    question = " ".join(page.locator("body").inner_text().split())
+    for asked, answer in creds.security_answers.items():
+        if asked.lower() in question.lower():
+            register_secret(answer, "security_answer")
+            page.locator("input[name='answer']").first.fill(answer, timeout=timeout_ms)
+            with page.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
+                page.locator("input[name='submitter']").first.click(timeout=timeout_ms)
+            return
+    raise StepFailed(
+        "NetSuite asks a security question that login.security_answers does not answer",
+        "add the question text (or a distinctive part of it) under login.security_answers",
+    )
+
+
+def _role_choice(page: Page) -> bool:
+    try:
+        page.wait_for_load_state("domcontentloaded")
+    except PlaywrightTimeout:
+        return False
+    return page.get_by_role("link").count() > 0
+
+
+def _choose_role(page: Page, creds: Credentials, timeout_ms: float) -> None:
+    wanted = creds.role or "Administrator"
+    link = page.get_by_role("link", name=re.compile(re.escape(wanted), re.I)).first
+    if link.count() == 0:
+        raise StepFailed(
+            f"NetSuite offers no role '{wanted}' for {creds.email}", "set login.role in config.yaml"
+        )
+    with page.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
+        link.click(timeout=timeout_ms)
+
+
+def _page_error_text(page: Page) -> str | None:
+    for selector in (".uir-alert-box.error", "[role=alert]", ".error", "#errmsg", ".login-error"):
+        box = page.locator(selector).filter(visible=True)
+        if box.count():
+            text = " ".join(box.first.inner_text().split())
+            if text:
+                return text[:200]
+    return None

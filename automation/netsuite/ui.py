@@ -1,0 +1,437 @@
+"""How NetSuite renders forms, and how to find and work its widgets by their visible labels.
+
+NetSuite ties no ``<label for>`` or ``aria-labelledby`` to body-field inputs, so Playwright's
+``get_by_label`` often finds nothing. What NetSuite does render is a field wrapper
+``div.uir-field-wrapper[data-nsps-label="<Label>"]`` holding the label span and the control.
+Fields are found through that wrapper first, then through the label span next to a control,
+then through an accessible name; ids are never needed. Widgets are NetSuite's own: a checkbox is
+a ``<f>_fs`` span whose class flips between ``checkbox_unck`` and ``checkbox_ck``; a dropdown is a
+text input ``inpt_<f>`` whose options open in a shared ``div.dropdownDiv``; a sublist is an edit
+machine table ``<machine>_splits`` with an ``<machine>_addedit`` button.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from automation.errors import StepFailed
+from automation.yamlsource import did_you_mean
+
+Kind = Literal["checkbox", "select", "popup", "text", "readonly"]
+
+CONFIRMATION = ".uir-alert-box.confirmation, div.session_confirmation_alert"
+ERROR_BOX = ".uir-alert-box.error, .uir-message-error, #_err_alert"
+SAVE_BUTTONS = ("#btn_multibutton_submitter", "#submitter")
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _label_pattern(label: str) -> re.Pattern[str]:
+    # NetSuite appends a required-field asterisk or a colon to some labels.
+    return re.compile(rf"^\s*{re.escape(label.strip())}\s*[*:]?\s*$", re.IGNORECASE)
+
+
+@dataclass
+class Field:
+    """A body field found by its label: the element that holds label and control."""
+
+    label: str
+    box: Locator
+    found_by: str
+
+    def kind(self) -> Kind:
+        return self.box.evaluate(_KIND_JS)
+
+    def control(self, kind: Kind | None = None) -> Locator:
+        kind = kind or self.kind()
+        selector = {
+            "checkbox": "input[type=checkbox]",
+            "select": "input[name^='inpt_'], input.dropdownInput",
+            "popup": "input[id$='_display']",
+            "text": "input:not([type=hidden]):not([type=checkbox]), textarea",
+        }.get(kind, "*")
+        return self.box.locator(selector).first
+
+
+_KIND_JS = """(box) => {
+  const q = (s) => box.querySelector(s);
+  if (q("input[type=checkbox]")) return "checkbox";
+  if (q("input[name^='inpt_'], input.dropdownInput")) return "select";
+  if (q("input[id$='_display']")) return "popup";
+  if (q("input:not([type=hidden]):not([type=checkbox]), textarea")) return "text";
+  return "readonly";
+}"""
+
+
+def find_field(page: Page, label: str, timeout_ms: float) -> Field:
+    """The field with this visible label; waits for the page to render it.
+
+    Visible matches win over hidden ones (a hidden one sits on another subtab, which
+    :func:`reveal` opens). More than one visible match is an error, not a guess.
+    """
+    strategies = _field_strategies(page, label)
+    anything = strategies[0][1]
+    for _, locator in strategies[1:]:
+        anything = anything.or_(locator)
+    try:
+        anything.first.wait_for(state="attached", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        raise StepFailed(
+            f"no field labelled '{label}' on {page.url}",
+            _closest_labels_hint(page, label),
+        ) from None
+    for how, locator in strategies:
+        count = locator.count()
+        if count == 0:
+            continue
+        visible = locator.filter(visible=True)
+        n_visible = visible.count()
+        if n_visible == 1:
+            return Field(label, visible.first, how)
+        if n_visible > 1:
+            raise StepFailed(
+                f"{n_visible} fields are labelled '{label}' on {page.url}", "name the subtab first"
+            )
+        if count == 1:
+            return Field(label, locator.first, how)
+        raise StepFailed(
+            f"{count} hidden fields are labelled '{label}' on {page.url}", "open the subtab first"
+        )
+    raise StepFailed(f"no field labelled '{label}' on {page.url}", _closest_labels_hint(page, label))
+
+
+def _field_strategies(page: Page, label: str) -> list[tuple[str, Locator]]:
+    wrapper = f"div.uir-field-wrapper[data-nsps-label={_css_string(label)}"
+    label_spans = page.locator("[data-nsps-type='field_label'], .uir-label, .labelSpanEdit").filter(
+        has_text=_label_pattern(label)
+    )
+    near_control = label_spans.locator(
+        "xpath=ancestor::*[contains(concat(' ', @class, ' '), ' uir-field-wrapper ')"
+        " or .//input[not(@type='hidden')] or .//*[contains(@class,'uir-field')]][1]"
+    )
+    return [
+        ("label", page.locator(wrapper + "]")),
+        ("label", page.locator(wrapper + " i]")),
+        ("label text", near_control),
+        ("accessible name", page.get_by_label(label, exact=True).locator("xpath=..")),
+    ]
+
+
+def page_labels(page: Page) -> list[str]:
+    """Every field label on the page, for 'did you mean' and `inspect`."""
+    return page.evaluate(
+        """() => {
+          const out = new Set();
+          document.querySelectorAll("div.uir-field-wrapper[data-nsps-label]").forEach(
+            (e) => out.add(e.getAttribute("data-nsps-label")));
+          document.querySelectorAll("[data-nsps-type='field_label'], .uir-label").forEach(
+            (e) => { const t = e.textContent.trim().replace(/[*:]$/, "").trim(); if (t) out.add(t); });
+          return [...out];
+        }"""
+    )
+
+
+def _closest_labels_hint(page: Page, label: str) -> str:
+    try:
+        labels = page_labels(page)
+    except Exception:
+        return "check the label against the page (nsauto inspect)"
+    suggestion = did_you_mean(label, labels)
+    return suggestion or "check the label against the page (nsauto inspect)"
+
+
+def reveal(page: Page, box: Locator, timeout_ms: float) -> None:
+    """Open the subtabs (outer to inner) that hide an element, NetSuite's ``<tab>_div`` panes."""
+    if box.is_visible():
+        return
+    pane_ids: list[str] = box.evaluate(
+        """(el) => { const ids = []; for (let p = el.parentElement; p; p = p.parentElement) {
+              if (p.id && p.id.endsWith("_div")) ids.unshift(p.id.slice(0, -4)); } return ids; }"""
+    )
+    for tab_id in pane_ids:
+        pane = page.locator(f"[id={_css_string(tab_id + '_div')}]")
+        if pane.is_visible():
+            continue
+        link = page.locator(f"[id={_css_string(tab_id + 'txt')}]")
+        if link.count():
+            link.first.click(timeout=timeout_ms)
+            pane.wait_for(state="visible", timeout=timeout_ms)
+    box.wait_for(state="visible", timeout=timeout_ms)
+
+
+def open_tab(page: Page, path: str, timeout_ms: float) -> None:
+    """Click subtabs by their visible text: 'Permissions > Setup' clicks both, outer first."""
+    for name in [part.strip() for part in path.split(">") if part.strip()]:
+        links = page.locator("a[id$='txt']").filter(has_text=_label_pattern(name)).filter(visible=True)
+        candidates = links.or_(page.get_by_role("tab", name=name, exact=True))
+        try:
+            candidates.first.wait_for(state="visible", timeout=timeout_ms)
+        except PlaywrightTimeout:
+            tabs = page.locator("a[id$='txt']").all_inner_texts()
+            hint = did_you_mean(name, [t.strip() for t in tabs]) or "check the subtab name against the page"
+            raise StepFailed(f"no subtab '{name}' on {page.url}", hint) from None
+        link = candidates.first
+        link.click(timeout=timeout_ms)
+        link_id = link.get_attribute("id") or ""
+        if link_id.endswith("txt"):
+            pane = page.locator(f"[id={_css_string(link_id[:-3] + '_div')}]")
+            if pane.count():
+                pane.wait_for(state="visible", timeout=timeout_ms)
+
+
+# --- checkbox ------------------------------------------------------------------------------
+
+
+def checkbox_state(box: Locator) -> bool:
+    return box.evaluate(
+        """(box) => {
+          const span = box.querySelector("[id$='_fs'].checkbox_ck, [id$='_fs'].checkbox_unck, .checkbox_ck, .checkbox_unck");
+          if (span) return span.classList.contains("checkbox_ck");
+          const input = box.querySelector("input[type=checkbox]");
+          return !!(input && input.checked);
+        }"""
+    )
+
+
+def click_checkbox(box: Locator, timeout_ms: float) -> None:
+    """Click the box the way NetSuite's own QA code does: ``#<f>_fs_inp``, else the span."""
+    for selector in ("input[id$='_fs_inp']", "span[id$='_fs']", "input[type=checkbox]", "img.checkboximage"):
+        target = box.locator(selector).first
+        if target.count() and target.is_visible():
+            target.click(timeout=timeout_ms)
+            return
+    box.locator("input[type=checkbox]").first.click(timeout=timeout_ms, force=True)
+
+
+# --- dropdown ------------------------------------------------------------------------------
+
+
+def _open_options(page: Page) -> Locator:
+    return page.locator("div.dropdownDiv div").filter(visible=True)
+
+
+def choose_option(page: Page, control: Locator, option: str, label: str, timeout_ms: float) -> None:
+    """Open a NetSuite dropdown and click the option with exactly this text."""
+    control.click(timeout=timeout_ms)
+    options = _open_options(page)
+    try:
+        options.first.wait_for(state="visible", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        raise StepFailed(f"the dropdown '{label}' did not open its list on {page.url}") from None
+    exact = options.filter(has_text=re.compile(rf"^\s*{re.escape(option)}\s*$"))
+    if exact.count() == 0:
+        texts = [t.strip() for t in options.all_inner_texts() if t.strip() and "\n" not in t.strip()]
+        page.keyboard.press("Escape")
+        hint = did_you_mean(option, texts) or ("options are: " + ", ".join(texts[:15]) if texts else None)
+        raise StepFailed(f"the dropdown '{label}' has no option '{option}'", hint)
+    exact.last.click(timeout=timeout_ms)
+    try:
+        page.wait_for_function(
+            "([el, want]) => el.value.trim() === want",
+            arg=[control.element_handle(), option],
+            timeout=timeout_ms,
+        )
+    except PlaywrightTimeout:
+        raise StepFailed(f"the dropdown '{label}' did not take the option '{option}'") from None
+
+
+def dropdown_options(page: Page, control: Locator, timeout_ms: float, limit: int = 50) -> list[str]:
+    """The options a dropdown offers (opens it, reads, closes it); for `inspect`."""
+    control.click(timeout=timeout_ms)
+    options = _open_options(page)
+    options.first.wait_for(state="visible", timeout=timeout_ms)
+    texts = [t.strip() for t in options.all_inner_texts() if t.strip() and "\n" not in t.strip()]
+    page.keyboard.press("Escape")
+    return texts[:limit]
+
+
+# --- values --------------------------------------------------------------------------------
+
+
+def field_value(field: Field) -> str:
+    """What a field shows: an input's value, or the read-only text next to the label."""
+    return field.box.evaluate(
+        """(box) => {
+          const input = box.querySelector("input[name^='inpt_'], input.dropdownInput, input[id$='_display'],"
+            + " input:not([type=hidden]):not([type=checkbox]), textarea");
+          if (input) return input.value.trim();
+          const value = box.querySelector(".uir-field");
+          if (value) return value.textContent.trim();
+          const copy = box.cloneNode(true);
+          copy.querySelectorAll("[data-nsps-type='field_label'], .uir-label, .labelSpanEdit").forEach((e) => e.remove());
+          return copy.textContent.trim();
+        }"""
+    )
+
+
+# --- buttons, save, dialogs ----------------------------------------------------------------
+
+
+def button(page: Page, text: str) -> Locator:
+    by_role = page.get_by_role("button", name=text, exact=True)
+    by_value = page.locator(
+        f"input[type=button][value={_css_string(text)}], input[type=submit][value={_css_string(text)}]"
+    )
+    return by_role.or_(by_value).filter(visible=True).first
+
+
+def save_button(page: Page) -> Locator:
+    for selector in SAVE_BUTTONS:
+        locator = page.locator(selector).filter(visible=True)
+        if locator.count():
+            return locator.first
+    return button(page, "Save")
+
+
+def mark_document(page: Page) -> None:
+    """Tag the current document so a wait can tell when NetSuite has loaded the next one."""
+    page.evaluate("() => { window.__nsautoPending = true; }")
+
+
+def wait_new_document(page: Page, timeout_ms: float, alerts: list[str], alerts_before: int) -> None:
+    """Wait until the tagged document is replaced; a native alert meanwhile means NetSuite refused."""
+    deadline_step = 250.0
+    waited = 0.0
+    while True:
+        if len(alerts) > alerts_before:
+            raise StepFailed(f"NetSuite said: {alerts[-1]}", "fill in what NetSuite asks for in the flow")
+        try:
+            page.wait_for_function("() => !window.__nsautoPending", timeout=deadline_step, polling=100)
+            page.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
+            return
+        except PlaywrightTimeout:
+            waited += deadline_step
+            if waited >= timeout_ms:
+                raise StepFailed(
+                    f"NetSuite did not answer within {timeout_ms / 1000:.0f} s on {page.url}"
+                ) from None
+        except Exception as exc:  # the context was destroyed by navigation: the new document is on its way
+            if "Execution context was destroyed" in str(exc) or "navigation" in str(exc).lower():
+                continue
+            raise
+
+
+def page_message(page: Page) -> tuple[str | None, str | None]:
+    """NetSuite's banner after a save: (confirmation text, error text)."""
+    error = page.locator(ERROR_BOX).filter(visible=True)
+    if error.count():
+        return None, " ".join(error.first.inner_text().split())
+    confirmation = page.locator(CONFIRMATION).filter(visible=True)
+    if confirmation.count():
+        return " ".join(confirmation.first.inner_text().split()), None
+    return None, None
+
+
+# --- sublists ------------------------------------------------------------------------------
+
+
+@dataclass
+class Sublist:
+    """An edit-machine sublist: header columns, data rows and the editing row."""
+
+    table: Locator
+    machine: str
+    columns: list[str]
+
+    def rows(self) -> list[dict]:
+        return self.table.evaluate(_ROWS_JS)
+
+    def column(self, label: str) -> int:
+        lowered = [c.lower() for c in self.columns]
+        if label.lower() not in lowered:
+            hint = did_you_mean(label, self.columns) or f"columns are: {', '.join(self.columns)}"
+            raise StepFailed(f"the sublist has no column '{label}'", hint)
+        return lowered.index(label.lower())
+
+    def editing_row(self) -> Locator:
+        return (
+            self.table.locator("tr")
+            .filter(has=self.table.page.locator("input[name^='inpt_'], input.dropdownInput"))
+            .last
+        )
+
+    def add_button(self) -> Locator:
+        page = self.table.page
+        by_id = page.locator(f"[id={_css_string(self.machine + '_addedit')}]")
+        if self.machine and by_id.count():
+            return by_id.first
+        return page.get_by_role("button", name=re.compile(r"^(Add|OK)$")).filter(visible=True).first
+
+
+_ROWS_JS = """(table) => {
+  const rows = [];
+  table.querySelectorAll("tr").forEach((tr, index) => {
+    if (tr.id && tr.id.endsWith("_headerrow")) return;
+    if (tr.querySelector("th")) return;
+    const editing = !!tr.querySelector("input[name^='inpt_'], input.dropdownInput");
+    const cells = [...tr.children].map((td) => {
+      const input = td.querySelector("input[name^='inpt_'], input.dropdownInput");
+      return (input ? input.value : td.textContent).trim();
+    });
+    rows.push({index, editing, cells});
+  });
+  return rows;
+}"""
+
+_HEADER_JS = """(table) => {
+  const head = table.querySelector("tr[id$='_headerrow']") || table.querySelector("tr");
+  return [...head.children].map((c) => c.textContent.trim().replace(/[*:]$/, "").trim());
+}"""
+
+
+def find_sublist(page: Page, columns: list[str], timeout_ms: float) -> Sublist:
+    """The visible sublist whose header has all these column labels."""
+    tables = page.locator("table[id$='_splits']").filter(visible=True)
+    try:
+        tables.first.wait_for(state="visible", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        raise StepFailed(f"no sublist is visible on {page.url}", "open its subtab first (tab: ...)") from None
+    seen: list[str] = []
+    for index in range(tables.count()):
+        table = tables.nth(index)
+        header = table.evaluate(_HEADER_JS)
+        seen.extend(header)
+        if all(any(h.lower() == c.lower() for h in header) for c in columns):
+            table_id = table.get_attribute("id") or ""
+            return Sublist(table, table_id.removesuffix("_splits"), header)
+    missing = [c for c in columns if c.lower() not in [s.lower() for s in seen]]
+    hint = did_you_mean(missing[0], seen) if missing else None
+    raise StepFailed(
+        f"no visible sublist has the columns {', '.join(columns)}", hint or f"columns seen: {seen}"
+    )
+
+
+# --- list pages ----------------------------------------------------------------------------
+
+
+def find_list_row(page: Page, text: str) -> dict | None:
+    """The row of a NetSuite list page with a cell that reads ``text`` (case-insensitive).
+
+    Returns the header labels, the row's cell texts and its links, or None.
+    """
+    return page.evaluate(
+        """(want) => {
+          const norm = (s) => s.replace(/\\s+/g, " ").trim().toLowerCase();
+          want = norm(want);
+          for (const tr of document.querySelectorAll("tr")) {
+            const cells = [...tr.children].filter((c) => c.tagName === "TD");
+            if (!cells.some((c) => norm(c.textContent) === want)) continue;
+            const table = tr.closest("table");
+            let header = [];
+            const head = table && (table.querySelector("tr.uir-list-headerrow, tr[id$='headerrow'], thead tr")
+                                   || table.querySelector("tr"));
+            if (head && head !== tr) header = [...head.children].map((c) => c.textContent.trim());
+            return {header, cells: cells.map((c) => c.textContent.trim()),
+                    links: [...tr.querySelectorAll("a[href]")].map((a) => a.getAttribute("href"))};
+          }
+          return null;
+        }""",
+        text,
+    )
