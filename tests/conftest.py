@@ -1,0 +1,145 @@
+"""Shared fixtures: the bundled simulator, an isolated nsauto home, and running the real CLI.
+
+End-to-end tests run `nsauto` as a child process (real argv, real exit codes, real stdout and
+stderr) against the simulator over HTTP, with the real Secret Service keyring that the test
+command starts (`scripts/with-keyring --isolated`).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from automation.simulator import demo as sim_demo
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CONFIG_TEMPLATE = """\
+accounts:
+  {name}:
+    account_id: {account_id}
+    ui_url: {url}
+    rest_url: {url}/services/rest
+    login:
+      email: admin@example.com
+      password: env:NS_PASSWORD
+      totp_secret: env:NS_TOTP_SECRET
+setup:
+  features: [REST Web Services, SOAP Web Services, Token-Based Authentication]
+  role:
+    name: Integration Role for Acme
+    center_type: Accounting Center
+    web_services_only: true
+    permissions:
+      - [Log in using Access Tokens, Full]
+      - [REST Web Services, Full]
+      - [User Access Tokens, Full]
+      - [SuiteAnalytics Workbook, Edit]
+  employee: admin@example.com
+  integration:
+    name: Integration for Acme
+    description: Integration that does Acme sync
+"""
+
+
+def keyring_available() -> bool:
+    return bool(os.environ.get("DBUS_SESSION_BUS_ADDRESS"))
+
+
+@pytest.fixture(scope="session")
+def simulator_server():
+    from automation.simulator.server import start_in_thread
+
+    handle = start_in_thread(latency_ms=0)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def sim(simulator_server):
+    """A fresh simulated account for each test."""
+    simulator_server.reset()
+    simulator_server.settings(latency_ms=0)
+    return simulator_server
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@dataclass
+class Workspace:
+    """A folder with config.yaml, its own nsauto home and run artifacts."""
+
+    path: Path
+    env: dict[str, str]
+
+    @property
+    def config(self) -> Path:
+        return self.path / "config.yaml"
+
+    def write_config(self, url: str, name: str = "sandbox", account_id: str = sim_demo.ACCOUNT_ID, text: str | None = None) -> Path:
+        self.config.write_text(text or CONFIG_TEMPLATE.format(name=name, account_id=account_id, url=url))
+        return self.config
+
+    def nsauto(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
+        proc = subprocess.run(
+            [sys.executable, "-m", "automation", *args],
+            cwd=self.path,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Iterator[Workspace]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "NSAUTO_HOME": str(tmp_path / "nsauto-home"),
+            "NS_PASSWORD": sim_demo.ADMIN_PASSWORD,
+            "NS_TOTP_SECRET": sim_demo.ADMIN_TOTP_SEED,
+            "PYTHONPATH": str(ROOT),
+            "NO_COLOR": "1",
+        }
+    )
+    yield Workspace(tmp_path, env)
+
+
+@pytest.fixture
+def clean_keyring():
+    """Remove the simulator account's items before and after a test."""
+    import keyring
+    import keyring.errors
+
+    if not keyring_available():
+        pytest.skip("needs a Secret Service keyring: run the suite with `make test`")
+    names = ("consumer_key", "consumer_secret", "token_id", "token_secret")
+    service = f"netsuite:{sim_demo.ACCOUNT_ID}"
+
+    def wipe() -> None:
+        for name in names:
+            try:
+                keyring.delete_password(service, name)
+            except keyring.errors.PasswordDeleteError:
+                pass
+
+    wipe()
+    yield service
+    wipe()
