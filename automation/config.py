@@ -311,6 +311,7 @@ class PermissionGrant(_Model):
                 did_you_mean(name, all_names())
                 or "see automation/netsuite/permissions.py for the known names",
                 name_at,
+                show_path=False,
             )
         canonical = find_level(level) if isinstance(level, str) else None
         if canonical is None:
@@ -319,10 +320,14 @@ class PermissionGrant(_Model):
                 f"unknown level {shown} for '{permission.name}'",
                 did_you_mean(level, LEVELS) or f"levels are: {', '.join(LEVELS[1:])}",
                 level_at,
+                show_path=False,
             )
         if canonical == "None":
             raise FieldError(
-                "level None grants nothing", "remove the line to leave the permission off the role", level_at
+                "level None grants nothing",
+                "remove the line to leave the permission off the role",
+                level_at,
+                show_path=False,
             )
         if canonical not in permission.levels:
             allowed = ", ".join(permission.levels)
@@ -331,6 +336,7 @@ class PermissionGrant(_Model):
                 f" NetSuite offers: {allowed}",
                 f"use [{permission.name}, {permission.levels[-1]}]",
                 level_at,
+                show_path=False,
             )
         return {"name": permission.name, "level": canonical}
 
@@ -350,7 +356,7 @@ class RoleSpec(_Model):
         for index, grant in enumerate(grants):
             if grant.name in seen:
                 raise FieldError(
-                    f"'{grant.name}' is listed twice (first at item {seen[grant.name] + 1})",
+                    f"'{grant.name}' is listed twice (also at permissions[{seen[grant.name]}])",
                     "keep one line per permission",
                     (index,),
                 )

@@ -260,37 +260,55 @@ def _to_float(text: str) -> float:
 
 
 def _syntax_error(file: str, text: str, exc: yaml.MarkedYAMLError) -> InputError:
-    """One line for a PyYAML parse error, pointing at the most useful mark."""
-    problem = exc.problem or "invalid YAML"
+    """One line for a PyYAML parse error, in plain words, at the most useful mark."""
+    problem = _one_line(exc.problem or "invalid YAML")
+    context = _one_line(exc.context or "")
     mark = exc.problem_mark
-    # An unclosed quote or bracket is reported at the end of the file; the opening is more useful.
-    if exc.context_mark is not None and (mark is None or "end of stream" in problem):
+    opened_earlier = (
+        exc.context_mark is not None
+        and mark is not None
+        and exc.context_mark.line < mark.line
+        and ("quoted scalar" in context or "flow" in context or "simple key" in context)
+    )
+    # An unclosed quote or bracket is noticed lines later; its opening is where the fix goes.
+    if exc.context_mark is not None and (mark is None or opened_earlier or "end of stream" in problem):
         mark = exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     lines = text.splitlines()
     source_line = lines[line - 1] if 0 < line <= len(lines) else ""
-    message = _one_line(problem)
-    if exc.context and mark is not exc.context_mark:
-        message += f" ({_one_line(exc.context)})"
-    elif exc.context:
-        message = f"{_one_line(exc.context)}: {message}"
-    return InputError(
-        f"{file}:{line}:{col}: {message}", _syntax_hint(problem, exc.context or "", source_line)
-    )
+    message, hint = _explain(problem, context, source_line)
+    return InputError(f"{file}:{line}:{col}: {message}", hint)
 
 
-def _syntax_hint(problem: str, context: str, source_line: str) -> str:
-    if "'\\t'" in problem or "\t" in source_line[: len(source_line) - len(source_line.lstrip())]:
-        return "YAML indentation must use spaces, not tabs"
+def _explain(problem: str, context: str, source_line: str) -> tuple[str, str]:
+    """PyYAML's wording turned into what to fix, plus a hint."""
+    indent = source_line[: len(source_line) - len(source_line.lstrip())]
+    if "'\\t'" in problem or "\t" in indent:
+        return "tab character in the indentation", "YAML indentation must use spaces, not tabs"
     if "quoted scalar" in context:
-        return "close the quote; inside single quotes write '' for a quote"
+        return (
+            "unclosed quote",
+            "close the quote on the same value; inside single quotes write '' for a quote",
+        )
+    if "flow sequence" in context:
+        return f"unclosed '[' or missing comma ({problem})", "write lists as [a, b, c] on one line"
+    if "flow mapping" in context:
+        return f"unclosed '{{' or missing comma ({problem})", "write mappings as {a: 1, b: 2} on one line"
     if "mapping values are not allowed" in problem:
-        return "check the indentation, and quote values that contain ': '"
-    if "block end" in problem or "indent" in problem:
-        return "check the indentation: items of one mapping or list must line up"
-    if "flow sequence" in context or "flow mapping" in context:
-        return "close the bracket and separate items with commas"
-    return "check the YAML syntax around this line"
+        return (
+            "unexpected ':' (a value containing ': ', or a key indented under a value)",
+            "quote values that contain ': ', and check the indentation",
+        )
+    if "expected <block end>" in problem:
+        return (
+            "bad indentation: this line does not line up with the lines above",
+            "keys of one mapping, and items of one list, must start in the same column",
+        )
+    if "could not find expected ':'" in problem:
+        return "a line without 'key: value' (missing ':' or space after it?)", "write 'key: value'"
+    if "block collection" in context or "block mapping" in context:
+        return f"{problem} ({context})", "check the indentation and the '- ' of list items"
+    return f"{problem} ({context})" if context else problem, "check the YAML syntax around this line"
 
 
 def _one_line(text: str) -> str:
@@ -340,11 +358,14 @@ class FieldError(ValueError):
     ``[name, level]`` pair).
     """
 
-    def __init__(self, message: str, hint: str | None = None, path: Sequence[Key] = ()) -> None:
+    def __init__(
+        self, message: str, hint: str | None = None, path: Sequence[Key] = (), *, show_path: bool = True
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.path = tuple(path)
+        self.show_path = show_path  # False: only move the line:col, keep the displayed path short
 
 
 def parse_model(
@@ -369,7 +390,8 @@ def parse_model(
         return model_cls.model_validate(data, context=context)
     except ValidationError as exc:
         problems = [_Problem.from_pydantic(err, data, root, doc, model_cls) for err in exc.errors()]
-    problems.sort(key=lambda p: (p.pos.line, p.pos.col))
+    # A missing key is often the echo of a misspelled one; report concrete problems first.
+    problems.sort(key=lambda p: (p.missing, p.pos.line, p.pos.col))
     first = problems[0]
     message = f"{first.pos}: {first.where}: {first.text}" if first.where else f"{first.pos}: {first.text}"
     if len(problems) > 1:
@@ -384,6 +406,7 @@ class _Problem:
     where: str
     text: str
     hint: str | None
+    missing: bool = False
 
     @classmethod
     def from_pydantic(
@@ -397,7 +420,10 @@ class _Problem:
         hint: str | None = None
         if isinstance(original, FieldError):
             text, hint = original.message, original.hint
-            found = _extend(found, original.path, data)
+            extended = _extend(found, original.path, data)
+            if original.show_path:
+                shown = (*shown, *extended[len(found) :])
+            found = extended
         elif kind == "extra_forbidden":
             key = loc[-1] if loc else "?"
             text = f"unknown key '{key}'"
@@ -415,7 +441,8 @@ class _Problem:
             hint = did_you_mean(given, options)
         else:
             text = _friendly(kind, str(err.get("msg", "invalid value")), _get(data, found))
-        return cls(doc.pos((*root, *found)), dotted((*root, *shown)), _one_line(text), hint)
+        where = dotted((*root, *shown))
+        return cls(doc.pos((*root, *found)), where, _one_line(text), hint, missing=kind == "missing")
 
 
 _TYPE_NAMES = {
@@ -451,6 +478,7 @@ def _friendly(kind: str, msg: str, given: Any) -> str:
     if kind in _EXPECTED:
         got = _TYPE_NAMES.get(type(given), "something else")
         return f"expected {_EXPECTED[kind]}, got {got}"
+    msg = msg.replace("Input should be", "must be")
     if kind == "value_error" and msg.startswith("Value error, "):
         return msg.removeprefix("Value error, ")
     if kind == "assertion_error" and msg.startswith("Assertion failed, "):

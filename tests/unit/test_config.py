@@ -1,0 +1,197 @@
+"""config.yaml loading: the bad-input corpus points at the right line, and a good config loads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from automation.config import (
+    Config,
+    SecretRef,
+    check_env,
+    config_json_schema,
+    load_config,
+)
+from automation.errors import InputError
+from automation.yamlsource import Pos
+
+ROOT = Path(__file__).resolve().parents[2]
+BAD = ROOT / "tests" / "bad_inputs"
+CASES = sorted(BAD.glob("cfg-*.yaml"))  # flow-* files there belong to the flow loader's tests
+
+
+def _expected(case: Path) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for line in case.with_suffix(".expected").read_text().splitlines():
+        key, _, value = line.partition(": ")
+        result.setdefault(key.strip(), []).append(value)
+    return result
+
+
+def test_corpus_is_big_enough() -> None:
+    assert len(CASES) >= 25
+    for case in CASES:
+        assert case.with_suffix(".expected").is_file(), case
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_bad_config_points_at_line(case: Path) -> None:
+    expected = _expected(case)
+    with pytest.raises(InputError) as info:
+        load_config(case)
+    message = info.value.message
+    assert message.startswith(f"{case}:{expected['line'][0]}:"), message
+    assert "\n" not in message
+    assert "\n" not in (info.value.hint or "")
+    for fragment in expected["contains"]:
+        assert fragment in message
+    for secret in expected.get("absent", []):
+        assert secret not in message
+        assert secret not in (info.value.hint or "")
+        assert secret not in str(info.value)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+MINIMAL = """\
+accounts:
+  sandbox:
+    account_id: 1234567-sb1
+    login:
+      email: admin@example.com
+      password: env:NSAUTO_TEST_PASSWORD
+setup:
+  features: [token-based authentication]
+  role:
+    name: Integration Role
+    permissions:
+      - [log in using access tokens, full]
+  employee: admin@example.com
+  integration:
+    name: Integration
+"""
+
+
+def test_good_config_normalises_and_derives_urls(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, MINIMAL))
+    account = config.account("sandbox")
+    assert account.name == "sandbox"
+    assert account.account_id == "1234567_SB1"
+    assert account.realm == "1234567_SB1"
+    assert account.ui_url == "https://1234567-sb1.app.netsuite.com"
+    assert account.rest_url == "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest"
+    assert config.setup.auth == "tba"
+    assert config.setup.features == ("Token-Based Authentication",)
+    grant = config.setup.role.permissions[0]
+    assert (grant.name, grant.level) == ("Log in using Access Tokens", "Full")
+    assert config.browser.headless is True
+    assert config.browser.timeout_s == 60
+    assert config.source == tmp_path / "config.yaml"
+
+
+def test_repository_config_yaml_loads() -> None:
+    config = load_config(ROOT / "config.yaml")
+    account = config.account("sandbox")
+    assert account.account_id == "1234567_SB1"
+    assert account.ui_url == "http://127.0.0.1:8231"
+    assert account.rest_url == "http://127.0.0.1:8231/services/rest"
+    assert str(account.login.password) == "env:NS_PASSWORD"
+    assert account.login.totp_secret is not None
+    assert [g.name for g in config.setup.role.permissions] == [
+        "Log in using Access Tokens",
+        "REST Web Services",
+        "User Access Tokens",
+        "SuiteAnalytics Workbook",
+    ]
+    assert config.setup.role.web_services_only is True
+    assert config.setup.integration.state == "Enabled"
+
+
+def test_positions_survive_loading(tmp_path: Path) -> None:
+    path = _write(tmp_path, MINIMAL)
+    config = load_config(path)
+    assert config.pos(("setup", "role", "permissions", 0)) == Pos(str(path), 12, 9)
+    assert config.pos(("setup", "no", "such")) == Pos(str(path), 7, 1)
+    ref = config.account("sandbox").login.password
+    assert ref.pos == Pos(str(path), 6, 17)
+    assert ref.where == "accounts.sandbox.login.password"
+
+
+def test_dump_excludes_document_and_keeps_references(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, MINIMAL))
+    dumped = config.model_dump(mode="json")
+    assert set(dumped) == {"accounts", "setup", "browser"}
+    assert dumped["accounts"]["sandbox"]["login"]["password"] == "env:NSAUTO_TEST_PASSWORD"
+
+
+def test_unknown_account_lists_names(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, MINIMAL))
+    with pytest.raises(InputError) as info:
+        config.account("sandbx")
+    assert info.value.message.startswith(f"{tmp_path / 'config.yaml'}:1:")
+    assert "sandbox" in info.value.message
+    assert info.value.hint == "did you mean 'sandbox'?"
+
+
+def test_check_env_names_variable_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(_write(tmp_path, MINIMAL))
+    monkeypatch.delenv("NSAUTO_TEST_PASSWORD", raising=False)
+    with pytest.raises(InputError) as info:
+        check_env(config, ["sandbox"])
+    assert info.value.message.startswith(f"{tmp_path / 'config.yaml'}:6:")
+    assert "NSAUTO_TEST_PASSWORD" in info.value.message
+    monkeypatch.setenv("NSAUTO_TEST_PASSWORD", "x-not-checked-here")
+    check_env(config, ["sandbox"])
+    check_env(config)
+
+
+def test_resolve_env_secret_and_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(_write(tmp_path, MINIMAL))
+    ref = config.account("sandbox").login.password
+    monkeypatch.setenv("NSAUTO_TEST_PASSWORD", "Resolved-Value-1")
+    assert ref.resolve() == "Resolved-Value-1"
+    monkeypatch.delenv("NSAUTO_TEST_PASSWORD")
+    with pytest.raises(InputError) as info:
+        ref.resolve()
+    assert "config.yaml:6:17: accounts.sandbox.login.password" in info.value.message
+    assert "Resolved-Value-1" not in info.value.message
+
+
+def test_resolve_keyring_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring
+
+    store = {("nsauto-test", "admin@example.com"): "From-Keyring-9"}
+    monkeypatch.setattr(keyring, "get_password", lambda service, user: store.get((service, user)))
+    ref = SecretRef.parse("keyring:nsauto-test/admin@example.com")
+    assert (ref.service, ref.username) == ("nsauto-test", "admin@example.com")
+    assert ref.resolve() == "From-Keyring-9"
+    with pytest.raises(InputError, match="keyring has no item nsauto-test/nobody"):
+        SecretRef.parse("keyring:nsauto-test/nobody").resolve()
+
+
+def test_secret_ref_repr_never_holds_a_value() -> None:
+    ref = SecretRef.parse("env:NS_PASSWORD")
+    assert str(ref) == "env:NS_PASSWORD"
+    assert "NS_PASSWORD" in repr(ref)
+
+
+def test_json_schema_describes_pairs_and_refs() -> None:
+    schema = config_json_schema()
+    text = json.dumps(schema)
+    assert "Log in using Access Tokens" in text
+    assert "env:" in text
+    assert set(schema["required"]) == {"accounts", "setup"}
+    assert "name" not in schema["$defs"]["Account"]["properties"]
+
+
+def test_config_is_frozen(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, MINIMAL))
+    with pytest.raises(Exception):  # noqa: B017  (pydantic raises ValidationError for frozen models)
+        config.setup = config.setup  # type: ignore[misc]
+    assert isinstance(config, Config)
