@@ -560,8 +560,11 @@ def _allowed_keys(model_cls: type, path: Sequence[Key]) -> list[str]:
 
 
 def _hidden(info: Any) -> bool:
+    """Fields kept out of the JSON Schema (``SkipJsonSchema``) are not offered as keys either."""
     extra = info.json_schema_extra
-    return isinstance(extra, dict) and bool(extra.get("hidden"))
+    if isinstance(extra, dict) and extra.get("hidden"):
+        return True
+    return any(type(meta).__name__ == "SkipJsonSchema" for meta in info.metadata)
 
 
 def _type_at(tp: Any, path: Sequence[Key]) -> Any:

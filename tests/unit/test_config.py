@@ -195,3 +195,87 @@ def test_config_is_frozen(tmp_path: Path) -> None:
     with pytest.raises(Exception):  # noqa: B017  (pydantic raises ValidationError for frozen models)
         config.setup = config.setup  # type: ignore[misc]
     assert isinstance(config, Config)
+
+
+def test_unknown_key_hint_lists_only_writable_keys(tmp_path: Path) -> None:
+    text = MINIMAL.replace("    account_id: 1234567-sb1\n", "    account_id: 1234567-sb1\n    colour: red\n")
+    with pytest.raises(InputError) as info:
+        load_config(_write(tmp_path, text))
+    assert "unknown key 'colour'" in info.value.message
+    assert info.value.hint == "allowed here: account_id, ui_url, rest_url, login"
+
+
+@pytest.mark.parametrize(
+    ("given", "realm", "host"),
+    [
+        ("1234567-sb1", "1234567_SB1", "1234567-sb1"),
+        ("1234567_SB1", "1234567_SB1", "1234567-sb1"),
+        (" tstdrv123 ", "TSTDRV123", "tstdrv123"),
+        ("1234567", "1234567", "1234567"),
+        ("1234567_rp2", "1234567_RP2", "1234567-rp2"),
+    ],
+)
+def test_account_id_forms(given: str, realm: str, host: str) -> None:
+    from automation.netsuite.accounts import default_rest_url, default_ui_url, host_id, normalize_account_id
+
+    assert normalize_account_id(given) == realm
+    assert host_id(realm) == host
+    assert default_ui_url(realm) == f"https://{host}.app.netsuite.com"
+    assert default_rest_url(realm) == f"https://{host}.suitetalk.api.netsuite.com/services/rest"
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "1234567_XB1", "12 34", "https://1234567.app.netsuite.com", "1234567_SB"]
+)
+def test_bad_account_ids(bad: str) -> None:
+    from automation.netsuite.accounts import normalize_account_id
+
+    with pytest.raises(ValueError, match="not a NetSuite account id"):
+        normalize_account_id(bad)
+
+
+def test_permission_and_feature_tables() -> None:
+    from automation.netsuite.features import all_labels, find_feature
+    from automation.netsuite.permissions import LEVELS, all_names, find_permission
+
+    assert len(all_names()) == len(set(all_names()))
+
+    assert LEVELS == ("None", "View", "Create", "Edit", "Full")
+    token = find_permission("  log in using ACCESS tokens ")
+    assert token is not None
+    assert (token.subtab, token.permkey, token.levels) == ("Setup", "ADMI_LOGIN_OAUTH", ("Full",))
+    setup_names = (
+        "Log in using Access Tokens",
+        "Log in using OAuth 2.0 Access Tokens",
+        "REST Web Services",
+        "SOAP Web Services",
+        "User Access Tokens",
+        "Access Token Management",
+        "Integration Application",
+        "Enable Features",
+        "OAuth 2.0 Authorized Applications Management",
+    )
+    for name in setup_names:
+        permission = find_permission(name)
+        assert permission is not None and (permission.subtab, permission.levels) == ("Setup", ("Full",)), name
+    for name in (
+        "SuiteAnalytics Workbook",
+        "Financial Statements",
+        "Documents and Files",
+        "Perform Search",
+        "Employees",
+        "Customers",
+        "Sales Order",
+        "Invoice",
+        "Find Transaction",
+        "OAuth 2.0 Authorized Applications Management",
+        "Integration Application",
+        "Enable Features",
+    ):
+        assert find_permission(name) is not None, name
+    assert find_permission("Nope") is None
+    workbook = find_feature("suiteanalytics workbook")
+    assert workbook is not None and workbook.subtab == "Analytics"
+    assert {find_feature(label).subtab for label in all_labels() if label != "SuiteAnalytics Workbook"} == {
+        "SuiteCloud"
+    }
