@@ -284,7 +284,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from automation.config import check_env, load_config
     from automation.engine.loader import check_references, load_flow
-    from automation.engine.orchestrate import variables_for
+    from automation.engine.variables import variables_for
 
     config = load_config(args.config)
     flows = [load_flow(path) for path in (args.files or [None])]

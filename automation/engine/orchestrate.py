@@ -19,50 +19,14 @@ from automation.engine.events import Reporter, RunResult
 from automation.engine.loader import Flow, check_references
 from automation.engine.runner import Runner, RunOptions
 from automation.engine.session import Target
+from automation.engine.variables import variables_for
 from automation.errors import VerificationFailed
 from automation.netsuite.login import Credentials
-from automation.netsuite.permissions import find_permission
 from automation.netsuite.rest import VerifyResult, verify_tba
 from automation.secrets.redact import RedactingFilter
 from automation.secrets.store import TBA_NAMES, SecretStore, require_writable_keyring, service_for
 
 log = logging.getLogger("nsauto")
-
-
-def variables_for(config: Config, account: Account) -> dict[str, Any]:
-    """What flows may reference as ${...}: the account (no secrets) and the setup section."""
-    setup = config.setup
-    permissions = []
-    for grant in setup.role.permissions:
-        known = find_permission(grant.name)
-        permissions.append(
-            {"name": grant.name, "level": grant.level, "subtab": known.subtab if known else "Setup"}
-        )
-    return {
-        "account": {
-            "name": account.name,
-            "account_id": account.account_id,
-            "ui_url": account.ui_url,
-            "rest_url": account.rest_url,
-            "email": account.login.email,
-        },
-        "setup": {
-            "auth": setup.auth,
-            "features": list(setup.features),
-            "role": {
-                "name": setup.role.name,
-                "center_type": setup.role.center_type or "Classic Center",
-                "web_services_only": setup.role.web_services_only,
-                "permissions": permissions,
-            },
-            "employee": setup.employee,
-            "integration": {
-                "name": setup.integration.name,
-                "description": setup.integration.description,
-                "state": setup.integration.state,
-            },
-        },
-    }
 
 
 def credentials_for(account: Account) -> Credentials:

@@ -8,9 +8,12 @@ into it.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automation.errors import InputError
+
+if TYPE_CHECKING:
+    from automation.config import Account, Config
 
 _REF = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}")
 
@@ -68,3 +71,41 @@ def as_bool(value: Any) -> bool:
     if text in {"false", "no", "off", "f", "0"}:
         return False
     raise InputError(f"'{value}' is not true or false")
+
+
+def variables_for(config: Config, account: Account) -> dict[str, Any]:
+    """What flows may reference as ${...}: the account (no secrets) and the setup section."""
+    from automation.netsuite.permissions import find_permission
+
+    setup = config.setup
+    permissions = []
+    for grant in setup.role.permissions:
+        known = find_permission(grant.name)
+        permissions.append(
+            {"name": grant.name, "level": grant.level, "subtab": known.subtab if known else "Setup"}
+        )
+    return {
+        "account": {
+            "name": account.name,
+            "account_id": account.account_id,
+            "ui_url": account.ui_url,
+            "rest_url": account.rest_url,
+            "email": account.login.email,
+        },
+        "setup": {
+            "auth": setup.auth,
+            "features": list(setup.features),
+            "role": {
+                "name": setup.role.name,
+                "center_type": setup.role.center_type or "Classic Center",
+                "web_services_only": setup.role.web_services_only,
+                "permissions": permissions,
+            },
+            "employee": setup.employee,
+            "integration": {
+                "name": setup.integration.name,
+                "description": setup.integration.description,
+                "state": setup.integration.state,
+            },
+        },
+    }
