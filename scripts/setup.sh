@@ -72,7 +72,7 @@ if [[ $pw_ok == no ]]; then
       read -r pw_exe pw_ok pw_version < <(pw_info)
     else
       echo "$pw_version" >"$failed_stamp"
-      say "download failed ($(grep -m1 -o 'Error: .*' "$log" | cut -c1-100 || echo "see $log")); a system Chromium will do"
+      say "download failed ($(grep -m1 -o 'Error: .*' "$log" | cut -c1-100 || echo "see $log")); falling back to Debian's chromium"
     fi
   fi
 fi
@@ -110,7 +110,7 @@ if [[ ${#pkgs[@]} -gt 0 ]]; then
   else
     warn "missing system packages: ${pkgs[*]}"
     if [[ -f /etc/debian_version ]]; then
-      warn "install them with: sudo apt-get install --no-install-recommends ${pkgs[*]}"
+      warn "install them with: sudo apt-get update && sudo apt-get install --no-install-recommends ${pkgs[*]}"
     else
       warn "install their equivalents with your package manager (names vary by distribution)"
     fi
