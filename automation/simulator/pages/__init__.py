@@ -1,0 +1,1 @@
+"""One module per NetSuite page group; each exposes ROUTES."""

@@ -1,0 +1,15 @@
+"""The route table: every page module's ROUTES plus REST and the /__sim/ control endpoints."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from automation.simulator.app import Route
+
+
+def all_routes() -> list[Route]:
+    from automation.simulator import control
+    from automation.simulator.pages import dashboard, login
+
+    return [*login.ROUTES, *dashboard.ROUTES, *control.routes()]

@@ -1,0 +1,210 @@
+"""HTTP front of the simulator: the threaded server, `start_in_thread` for tests and `main` for the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import sys
+import threading
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import urlsplit
+
+from automation.simulator import demo
+from automation.simulator.app import App
+from automation.simulator.control import state_snapshot
+from automation.simulator.settings import Settings
+from automation.simulator.state import Store
+from automation.simulator.web import MAX_BODY_BYTES, Request, Response
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_ENVIRONMENT = 3
+_ACCOUNT_RE = re.compile(r"^[A-Z0-9]+(_(SB\d+|RP))?$")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Browsers keep connections alive; do not wait for them when stopping.
+    block_on_close = False
+    app: App
+    log_requests: bool = False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "NetSuiteSimulator/1.0"
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # idle keep-alive connections end instead of pinning a thread forever
+
+    def _serve(self) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            self._send(Response(413, b"request too large", "text/plain"))
+            self.close_connection = True
+            return
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        request = Request(self.command, parts.path or "/", parts.query, headers, body)
+        try:
+            response = self.server.app.handle(request)
+        except Exception:  # a simulator bug must not kill the connection silently
+            traceback.print_exc(file=sys.stderr)
+            response = Response(500, b"<h1>An unexpected error has occurred.</h1>")
+        self._send(response)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        if not any(k.lower() == "cache-control" for k, _ in response.headers):
+            self.send_header("Cache-Control", "no-store")
+        for key, value in response.headers:
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Request lines carry no secrets (logins and forms are POST bodies), but stay quiet by default.
+        if self.server.log_requests:
+            super().log_message(format, *args)
+
+
+def _make_server(host: str, port: int, db: str, latency_ms: int, account_id: str) -> _Server:
+    store = Store(db)
+    try:
+        server = _Server((host, port), _Handler)
+    except OSError:
+        store.close()
+        raise
+    server.app = App(store, account_id, Settings(latency_ms=latency_ms))
+    return server
+
+
+class SimulatorHandle:
+    """A simulator running in a background thread (for tests and in-process demos)."""
+
+    def __init__(self, server: _Server, thread: threading.Thread) -> None:
+        self._server = server
+        self._thread = thread
+        host, port = server.server_address[:2]
+        self.port: int = int(port)
+        self.url: str = f"http://{host}:{self.port}"
+        self.rest_url: str = self.url + "/services/rest"
+        self.account_id: str = server.app.account_id
+
+    @property
+    def app(self) -> App:
+        return self._server.app
+
+    def state(self) -> dict[str, Any]:
+        """The same dict as GET /__sim/state."""
+        return state_snapshot(self._server.app)
+
+    def reset(self) -> None:
+        self._server.app.reset()
+
+    def settings(self, **changes: Any) -> dict[str, Any]:
+        """Change settings (e.g. latency_ms=200) and return them all; no arguments just reads."""
+        return self._server.app.settings.update(changes).to_dict()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        self._server.app.store.close()
+
+    def __enter__(self) -> SimulatorHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_in_thread(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    db: str = ":memory:",
+    latency_ms: int = 0,
+    account_id: str = demo.ACCOUNT_ID,
+) -> SimulatorHandle:
+    """Start a simulator on a background thread; `port=0` picks a free port (see `.url`)."""
+    server = _make_server(host, port, db, latency_ms, normalize_account_id(account_id))
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="ns-simulator", daemon=True
+    )
+    thread.start()
+    return SimulatorHandle(server, thread)
+
+
+def normalize_account_id(raw: str) -> str:
+    """Accept `1234567_SB1`, `1234567-sb1` or `tstdrv123`; return NetSuite's realm form."""
+    value = raw.strip().upper().replace("-", "_")
+    if not _ACCOUNT_RE.match(value):
+        raise ValueError(f"not a NetSuite account id: {raw!r} (expected e.g. 1234567 or 1234567_SB1)")
+    return value
+
+
+def default_db_path(account_id: str) -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "nsauto-simulator" / f"{account_id}.sqlite3"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m automation.simulator", description="Run the local NetSuite simulator."
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8231, help="port (default 8231; 0 picks a free one)")
+    p.add_argument("--db", help="SQLite file, or :memory: (default: under $XDG_STATE_HOME/nsauto-simulator/)")
+    p.add_argument("--latency-ms", type=int, default=0, help="delay added to every HTML page (default 0)")
+    p.add_argument("--account-id", default=demo.ACCOUNT_ID, help=f"account id (default {demo.ACCOUNT_ID})")
+    p.add_argument("--log-requests", action="store_true", help="log each request line to stderr")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGINT/SIGTERM. Returns 0, 2 (bad arguments) or 3 (cannot listen / open the db)."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help and on errors
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    try:
+        account_id = normalize_account_id(args.account_id)
+    except ValueError as exc:
+        print(f"simulator: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.latency_ms < 0 or not 0 <= args.port <= 65535:
+        print("simulator: --latency-ms and --port must be non-negative (port at most 65535)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    db = args.db or str(default_db_path(account_id))
+    try:
+        server = _make_server(args.host, args.port, db, args.latency_ms, account_id)
+    except OSError as exc:
+        print(f"simulator: cannot listen on {args.host}:{args.port} or open {db}: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    server.log_requests = args.log_requests
+    port = server.server_address[1]
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    print(f"NetSuite simulator on http://{args.host}:{port} (account {account_id})", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.25)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        server.app.store.close()
+    return EXIT_OK

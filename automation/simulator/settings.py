@@ -1,0 +1,70 @@
+"""Run-time knobs of the simulator, changed through POST /__sim/settings.
+
+One dataclass so that later fault injection (slow forms, 500 pages, session expiry) and UI variants
+become new fields here plus one check where the page is served, not edits all over the pages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Settings:
+    """Current knobs. Field types are enforced by `update` because they come in as JSON."""
+
+    latency_ms: int = 0
+    # The 2FA page's "Trust this device for 30 days" box; some accounts do not offer it.
+    show_trust_device: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class SettingsStore:
+    """Thread-safe holder: request threads read while the control endpoint writes."""
+
+    def __init__(self, initial: Settings | None = None) -> None:
+        self._lock = threading.Lock()
+        self._settings = initial or Settings()
+
+    def get(self) -> Settings:
+        with self._lock:
+            return dataclasses.replace(self._settings)
+
+    def update(self, changes: dict[str, Any]) -> Settings:
+        """Apply known keys; raise ValueError on unknown keys or wrong types (nothing is applied then)."""
+        hints = {f.name: f.type for f in dataclasses.fields(Settings)}
+        clean: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key not in hints:
+                raise ValueError(f"unknown setting {key!r}; known: {', '.join(sorted(hints))}")
+            clean[key] = _coerce(key, hints[key], value)
+        with self._lock:
+            self._settings = dataclasses.replace(self._settings, **clean)
+            return dataclasses.replace(self._settings)
+
+    def reset(self, initial: Settings) -> None:
+        with self._lock:
+            self._settings = dataclasses.replace(initial)
+
+
+def _coerce(key: str, type_name: Any, value: Any) -> Any:
+    # Annotations are strings under `from __future__ import annotations`.
+    name = type_name if isinstance(type_name, str) else getattr(type_name, "__name__", str(type_name))
+    if name == "bool":
+        if not isinstance(value, bool):
+            raise ValueError(f"setting {key!r} must be true or false")
+        return value
+    if name == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"setting {key!r} must be a non-negative integer")
+        return value
+    if name == "str":
+        if not isinstance(value, str):
+            raise ValueError(f"setting {key!r} must be a string")
+        return value
+    raise ValueError(f"setting {key!r} has an unsupported type")

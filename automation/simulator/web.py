@@ -1,0 +1,114 @@
+"""Request, response and per-request context: the small surface every page handler sees."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, quote
+
+if TYPE_CHECKING:
+    from automation.simulator.app import App
+    from automation.simulator.sessions import Session
+    from automation.simulator.settings import Settings
+
+MAX_BODY_BYTES = 1_000_000
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    raw_query: str
+    headers: dict[str, str]  # lower-case names
+    body: bytes = b""
+
+    @property
+    def query(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(self.raw_query, keep_blank_values=True).items()}
+
+    @property
+    def target(self) -> str:
+        """Path plus query, as the browser asked for it (used for login redirects)."""
+        return self.path + (f"?{self.raw_query}" if self.raw_query else "")
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(self.headers.get("cookie", ""))
+        except Exception:  # a malformed cookie header just means no session
+            return {}
+        return {k: m.value for k, m in jar.items()}
+
+    @property
+    def form(self) -> dict[str, str]:
+        """URL-encoded POST fields (first value of each); empty for other bodies."""
+        if "application/x-www-form-urlencoded" not in self.headers.get("content-type", ""):
+            return {}
+        text = self.body.decode("utf-8", errors="replace")
+        return {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8")) if self.body else None
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "text/html; charset=utf-8"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+def html(markup: str, status: int = 200) -> Response:
+    return Response(status, markup.encode("utf-8"))
+
+
+def redirect(location: str) -> Response:
+    return Response(302, b"", headers=[("Location", location)])
+
+
+def json_response(obj: Any, status: int = 200, content_type: str = "application/json") -> Response:
+    return Response(status, json.dumps(obj).encode("utf-8"), content_type)
+
+
+def safe_local_path(target: str | None, default: str) -> str:
+    """Only same-site absolute paths may be redirect targets (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def qenc(value: str) -> str:
+    return quote(value, safe="")
+
+
+@dataclass
+class Ctx:
+    """What a page handler gets: the request, the app (store, settings) and the session if any."""
+
+    req: Request
+    app: App
+    session: Session | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.app.settings.get()
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self.req.form
+
+    @property
+    def query(self) -> dict[str, str]:
+        return self.req.query
+
+    def record_id(self) -> int | None:
+        raw = self.query.get("id", "")
+        return int(raw) if raw.lstrip("-").isdigit() else None
+
+    @property
+    def editing(self) -> bool:
+        return self.query.get("e") == "T"

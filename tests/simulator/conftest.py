@@ -1,0 +1,84 @@
+"""Fixtures for the simulator tests: Debian Chromium via pytest-playwright, a fresh simulator per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from automation.simulator import demo, totp
+from automation.simulator.server import SimulatorHandle, start_in_thread
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def sim() -> Iterator[SimulatorHandle]:
+    handle = start_in_thread()
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+def login(page: Page, sim: SimulatorHandle, path: str = "/app/center/card.nl?sc=-29&whence=") -> None:
+    """Log in as the demo admin through the real login and 2FA pages, landing on `path`."""
+    page.goto(sim.url + path)
+    page.fill("#email", demo.ADMIN_EMAIL)
+    page.fill("#password", demo.ADMIN_PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url("**/loginchallenge/entry.nl**")
+    page.fill("input[type=tel][maxlength='6']", totp.totp(demo.ADMIN_TOTP_SEED))
+    page.click("div[data-type='primary'][role='button']")
+    page.wait_for_function("() => window.NS && NS.form.isInited() && !location.pathname.includes('/login/')")
+
+
+@pytest.fixture
+def admin_page(page: Page, sim: SimulatorHandle) -> Page:
+    """A page already logged in as the demo admin (on the dashboard)."""
+    page.set_default_timeout(10_000)
+    expect.set_options(timeout=10_000)
+    login(page, sim)
+    return page
+
+
+def field(page: Page, label: str) -> Locator:
+    """Find a body field's wrapper by its visible label, as the tool does."""
+    return page.locator(f'.uir-field-wrapper[data-nsps-label="{label}"]')
+
+
+def open_list(page: Page) -> Locator:
+    """The open option list in the shared `div.dropdownDiv` (the H XPath)."""
+    return page.locator("xpath=//div[contains(@class,'dropdownDiv')]/div[@style='display: block;']")
+
+
+def choose(page: Page, widget: Locator, option: str) -> None:
+    """Pick a dropdown option: click the widget's input, then the option with exactly that text."""
+    widget.locator("input.dropdownInput").click()
+    open_list(page).get_by_text(option, exact=True).click()
+    expect(open_list(page)).to_have_count(0)
+
+
+def choose_field(page: Page, label: str, option: str) -> None:
+    choose(page, field(page, label), option)
+
+
+def set_checkbox(page: Page, label: str, checked: bool) -> None:
+    box = field(page, label).locator("input[type=checkbox]")
+    if box.is_checked() != checked:
+        box.click()
+    expect(box).to_be_checked(checked=checked)
