@@ -1,0 +1,106 @@
+"""Enable Features: H markup, the Terms of Service popup window and the server-side agreement check."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from automation.simulator.server import SimulatorHandle
+
+from .conftest import field
+
+TBA = "Token-Based Authentication"
+
+
+def _open_suitecloud(page: Page, sim: SimulatorHandle) -> None:
+    page.goto(sim.url + "/app/setup/features.nl?whence=")
+    expect(page.locator("h1.uir-record-type")).to_have_text("Enable Features")
+    page.click("#customtxt")
+    expect(page.locator("#custom_div")).to_be_visible()
+
+
+def test_suitecloud_markup_follows_reference(admin_page: Page, sim: SimulatorHandle) -> None:
+    page = admin_page
+    _open_suitecloud(page, sim)
+    sections = page.locator("#custom_div .uir-field-group .fgroup_title").all_inner_texts()
+    assert [s.strip().lower() for s in sections] == [
+        s.lower()
+        for s in [
+            "SuiteBuilder",
+            "SuiteScript",
+            "SuiteFlow",
+            "SuiteGL",
+            "SuiteBundler",
+            "SuiteTalk (Web Services)",
+            "Manage Authentication",
+            "SuiteCloud Development Framework",
+        ]
+    ]
+    wrapper = field(page, TBA)
+    expect(wrapper).to_have_attribute("data-field-type", "checkbox")
+    fid = (wrapper.get_attribute("data-walkthrough") or "").removeprefix("Field:")
+    expect(wrapper.locator(f"#{fid}_fs_lbl_uir_label > #{fid}_fs_lbl > a")).to_have_text(TBA)
+    expect(wrapper.locator(f"span#{fid}_fs.checkbox_unck > input#{fid}_fs_inp[type=checkbox]")).to_have_count(
+        1
+    )
+    expect(wrapper.locator(f"#{fid}_fs img.checkboximage")).to_have_count(1)
+    assert page.locator("label[for]").count() == 0
+    expect(page.locator("input#submitter[value=Save]")).to_have_count(1)
+    expect(page.locator("#secondarysubmitter")).to_have_count(1)
+    # SuiteAnalytics Workbook lives on Analytics, not SuiteCloud (H).
+    expect(page.locator("#analytics_div").locator(field(page, "SuiteAnalytics Workbook"))).to_have_count(1)
+
+
+def test_tos_popup_agree_then_save(admin_page: Page, sim: SimulatorHandle) -> None:
+    page = admin_page
+    _open_suitecloud(page, sim)
+    box = field(page, TBA).locator("input[type=checkbox]")
+    # "I Disagree" leaves the box unchecked.
+    with page.expect_popup() as info:
+        box.click()
+    popup = info.value
+    popup.wait_for_load_state()
+    assert popup.title() == "NetSuiteSuiteCloud Terms Of Service"
+    expect(box).not_to_be_checked()
+    with popup.expect_event("close"):
+        popup.click("input[value='I Disagree']")
+    expect(box).not_to_be_checked()
+    # "I Agree" checks it in the opener and closes the popup.
+    with page.expect_popup() as info:
+        box.click()
+    popup = info.value
+    with popup.expect_event("close"):
+        popup.click("input[value='I Agree']")
+    expect(box).to_be_checked()
+    expect(field(page, TBA).locator("span.checkbox_ck")).to_have_count(1)
+    page.click("#submitter")
+    expect(
+        page.locator("div#div__alert div.uir-alert-box.confirmation.session_confirmation_alert")
+    ).to_be_visible()
+    assert sim.state()["features"][TBA] is True
+    # Unchecking needs no popup.
+    page.click("#customtxt")
+    field(page, TBA).locator("input[type=checkbox]").click()
+    expect(field(page, TBA).locator("input[type=checkbox]")).not_to_be_checked()
+    page.click("#secondarysubmitter")
+    expect(page.locator("div.session_confirmation_alert")).to_be_visible()
+    assert sim.state()["features"][TBA] is False
+
+
+def test_server_refuses_tos_feature_without_agreement(admin_page: Page, sim: SimulatorHandle) -> None:
+    page = admin_page
+    _open_suitecloud(page, sim)
+    # Bypass the popup by forcing the input on, as a careless script might.
+    field(page, "REST Web Services").locator("input[type=checkbox]").evaluate("el => { el.checked = true; }")
+    page.click("#submitter")
+    expect(page.locator("div.uir-alert-box.error")).to_contain_text("Terms of Service")
+    assert sim.state()["features"]["REST Web Services"] is False
+
+
+def test_feature_without_tos_saves_directly(admin_page: Page, sim: SimulatorHandle) -> None:
+    page = admin_page
+    _open_suitecloud(page, sim)
+    field(page, "SOAP Web Services").locator("span.checkbox_unck").click()  # clicking the span works too
+    expect(field(page, "SOAP Web Services").locator("input[type=checkbox]")).to_be_checked()
+    page.click("#submitter")
+    expect(page.locator("div.session_confirmation_alert")).to_be_visible()
+    assert sim.state()["features"]["SOAP Web Services"] is True
