@@ -27,7 +27,7 @@ elif ! "$py" -c '' 2>/dev/null; then
   exit 1
 fi
 stamp=$venv/.nsauto-pyproject.sha256
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$({ sha256sum pyproject.toml 2>/dev/null || shasum -a 256 pyproject.toml; } | cut -d' ' -f1)
 if [[ $(cat "$stamp" 2>/dev/null) != "$want" ]]; then
   say "pip install -e '.[dev]' (pyproject.toml is new or changed)"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -e '.[dev]'
