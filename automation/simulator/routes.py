@@ -10,6 +10,6 @@ if TYPE_CHECKING:
 
 def all_routes() -> list[Route]:
     from automation.simulator import control
-    from automation.simulator.pages import dashboard, features, login
+    from automation.simulator.pages import dashboard, features, login, roles
 
-    return [*login.ROUTES, *dashboard.ROUTES, *features.ROUTES, *control.routes()]
+    return [*login.ROUTES, *dashboard.ROUTES, *features.ROUTES, *roles.ROUTES, *control.routes()]

@@ -13,7 +13,7 @@ import threading
 import time
 import typing
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,13 +167,15 @@ class Store:
 
     # ---- generic record access -------------------------------------------------------------
 
-    def _insert(self, db: sqlite3.Connection, obj: Any) -> int:
+    def _insert(self, db: sqlite3.Connection, obj: Any, on_id: Callable[[Any], None] | None = None) -> int:
         cls = type(obj)
         table = _TABLES[cls]
-        values = {f.name: _to_sql(getattr(obj, f.name)) for f in dataclasses.fields(cls)}
-        if not values["id"]:
+        if not obj.id:
             top = db.execute(f"SELECT MAX(id) AS m FROM {table}").fetchone()["m"]
-            values["id"] = max(int(top or 0) + 1, _FIRST_IDS[cls])
+            obj.id = max(int(top or 0) + 1, _FIRST_IDS[cls])
+        if on_id is not None:
+            on_id(obj)
+        values = {f.name: _to_sql(getattr(obj, f.name)) for f in dataclasses.fields(cls)}
         names = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(values.values()))
@@ -203,11 +205,14 @@ class Store:
             ).fetchall()
         return [self._row_to(cls, r) for r in rows]
 
-    def insert(self, obj: Any, unique: tuple[str, ...] = ()) -> int:
-        """Insert; `obj.id == 0` picks the next id. Raises DuplicateError on a taken unique value."""
+    def insert(
+        self, obj: Any, unique: tuple[str, ...] = (), on_id: Callable[[Any], None] | None = None
+    ) -> int:
+        """Insert; `obj.id == 0` picks the next id (set on `obj`), then `on_id(obj)` may fill fields
+        derived from it. Raises DuplicateError on a taken unique value (checked before `on_id`)."""
         with self._tx() as db:
             self._check_unique(db, obj, unique)
-            return self._insert(db, obj)
+            return self._insert(db, obj, on_id)
 
     def update(self, obj: Any, unique: tuple[str, ...] = ()) -> None:
         cls = type(obj)

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from automation.simulator import layout
-from automation.simulator.markup import Markup, error_box, page_title, tag
+from automation.simulator.markup import (
+    Markup,
+    button,
+    button_bar,
+    error_box,
+    flashes,
+    main_form,
+    page_title,
+    save_buttons,
+    tag,
+)
 from automation.simulator.web import Ctx, Response, html
 
 
@@ -37,3 +48,61 @@ def ns_date(iso: str) -> str:
 def flag(form: dict[str, str], name: str) -> bool:
     """A posted NetSuite checkbox: present with "T" when checked, absent when not."""
     return form.get(name) == "T"
+
+
+SAVED_MESSAGE = "Your changes have been saved."
+
+
+def record_page(
+    ctx: Ctx,
+    *,
+    record_type: str,
+    record_name: str | None,
+    editable: bool,
+    body_fields: Markup,
+    tabs: Markup | str = "",
+    edit_url: str | None = None,
+    action: str = "",
+    error: str = "",
+    extra_buttons: tuple[Markup, ...] = (),
+    after_form: Markup | str = "",
+    page_data: dict | None = None,
+) -> Response:
+    """A record in view or edit mode: title, banner, buttons (H ids), body fields, subtabs.
+
+    View mode shows an `#edit` button (when `edit_url` is given); edit mode shows Save/Cancel.
+    Everything sits in `form#main_form`; `after_form` goes below it (one-time secrets, hidden forms).
+    """
+    assert ctx.session is not None
+    if editable:
+        top = save_buttons(bottom=False, extra=extra_buttons)
+        bottom = save_buttons(bottom=True)
+    elif edit_url:
+        go = f"window.location.href={json.dumps(edit_url)}; return false;"
+        top = button_bar(button("edit", "Edit", onclick=go), *extra_buttons)
+        bottom = button_bar(button("secondaryedit", "Edit", onclick=go), bottom=True)
+    else:
+        top = button_bar(*extra_buttons) if extra_buttons else ""
+        bottom = ""
+    form = main_form(ctx.session.csrf, top, body_fields, tabs, bottom, action=action)
+    body = tag(
+        "div",
+        page_title(record_type, record_name),
+        flashes(ctx.session.take_flashes()),
+        error_box(error) if error else "",
+        form,
+        after_form,
+    )
+    title = f"{record_type}{' - ' + record_name if record_name else ''}"
+    return render(ctx, title, body, page_data)
+
+
+def posted_rows(form: dict[str, str], machine: str) -> list[dict[str, str]]:
+    """The JSON rows ns.js posts for a sublist edit machine (hidden `<machine>data`)."""
+    try:
+        rows = json.loads(form.get(f"{machine}data") or "[]")
+    except ValueError:
+        return []
+    if not isinstance(rows, list):
+        return []
+    return [{str(k): str(v) for k, v in r.items()} for r in rows if isinstance(r, dict)]
