@@ -25,6 +25,8 @@ class Employee:
     id: int
     name: str
     email: str
+    title: str = ""
+    phone: str = ""
     give_access: bool = False
     password_hash: str = ""
     totp_seed: str = ""  # empty: the user has no authenticator app, so no 2FA step

@@ -10,6 +10,13 @@ if TYPE_CHECKING:
 
 def all_routes() -> list[Route]:
     from automation.simulator import control
-    from automation.simulator.pages import dashboard, features, login, roles
+    from automation.simulator.pages import dashboard, employees, features, login, roles
 
-    return [*login.ROUTES, *dashboard.ROUTES, *features.ROUTES, *roles.ROUTES, *control.routes()]
+    return [
+        *login.ROUTES,
+        *dashboard.ROUTES,
+        *features.ROUTES,
+        *roles.ROUTES,
+        *employees.ROUTES,
+        *control.routes(),
+    ]

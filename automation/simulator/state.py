@@ -24,7 +24,7 @@ from automation.simulator.catalog import FEATURES
 from automation.simulator.models import RECORD_TYPES, Employee, Integration, RestCall, Role, Token
 from automation.simulator.passwords import hash_password
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 NONCE_TTL_SECONDS = 15 * 60  # longer than the 5-minute timestamp window, so replays stay caught
 
 T = TypeVar("T")
@@ -143,13 +143,14 @@ class Store:
                 1,
                 demo.ADMIN_NAME,
                 demo.ADMIN_EMAIL,
+                title="Administrator",
                 give_access=True,
                 password_hash=hash_password(demo.ADMIN_PASSWORD),
                 totp_seed=demo.ADMIN_TOTP_SEED,
                 roles=[ADMIN_ROLE_ID],
             ),
         )
-        self._insert(db, Employee(2, demo.JANE_NAME, demo.JANE_EMAIL))
+        self._insert(db, Employee(2, demo.JANE_NAME, demo.JANE_EMAIL, title="Integration Analyst"))
         sdf = Integration(
             1,
             "SuiteCloud IDE & CLI",
