@@ -280,8 +280,10 @@ def columns(*cols: Sequence[Markup]) -> Markup:
 # ---- buttons ---------------------------------------------------------------------------------
 
 
-def button(bid: str, value: str, *, submit: bool = False, onclick: str | None = None) -> Markup:
-    """An H button: `input` inside `td#tdbody_<id>` inside `table#tbl_<id>`."""
+def button(
+    bid: str, value: str, *, submit: bool = False, onclick: str | None = None, **extra: object
+) -> Markup:
+    """An H button: `input` inside `td#tdbody_<id>` inside `table#tbl_<id>`; `extra` are input attributes."""
     inp = void(
         "input",
         type="submit" if submit else "button",
@@ -290,6 +292,7 @@ def button(bid: str, value: str, *, submit: bool = False, onclick: str | None = 
         id=bid,
         name=bid,
         onclick=onclick,
+        **extra,
     )
     row = tag(
         "tr",
@@ -430,6 +433,19 @@ def list_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Mark
 
 def list_link(text: str, href: str) -> Markup:
     return tag("a", text, class_="dottedlink viewitem", href=href)
+
+
+def action_form(form_id: str, csrf: str, action: str, name: str) -> Markup:
+    """A hidden POST form for one-click actions (reset credentials, revoke) sent by `NS.confirmPost`."""
+    return tag(
+        "form",
+        void("input", type="hidden", name="_csrf", value=csrf),
+        void("input", type="hidden", name="_action", value=name),
+        id=form_id,
+        method="POST",
+        action=action,
+        hidden=True,
+    )
 
 
 def main_form(csrf: str, *content: object, action: str = "") -> Markup:

@@ -10,13 +10,7 @@ if TYPE_CHECKING:
 
 def all_routes() -> list[Route]:
     from automation.simulator import control
-    from automation.simulator.pages import dashboard, employees, features, login, roles
+    from automation.simulator.pages import dashboard, employees, features, integrations, login, roles
 
-    return [
-        *login.ROUTES,
-        *dashboard.ROUTES,
-        *features.ROUTES,
-        *roles.ROUTES,
-        *employees.ROUTES,
-        *control.routes(),
-    ]
+    modules = (login, dashboard, features, roles, employees, integrations)
+    return [route for module in modules for route in module.ROUTES] + control.routes()

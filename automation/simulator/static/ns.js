@@ -477,6 +477,13 @@
       window.close();
     });
   };
+  NS.pages.integration = function (data) {
+    NS.addValidator(function () {
+      var grants = NS.isChecked("authcodegrant") || NS.isChecked("clientcredentials");
+      var scoped = ["scoperestlets", "scoperestwebservices", "scopesuiteanalytics"].some(NS.isChecked);
+      return grants && !scoped ? data.scope_message : null;
+    });
+  };
   NS.pages.accesstoken = function (data) {
     function autofill() {
       var names = ["application", "entity", "role"].map(function (f) {
