@@ -11,11 +11,11 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from automation.browser import BrowserOptions, launch
 from automation.config import Account, Config
-from automation.engine.events import Reporter, RunResult
+from automation.engine.events import Fanout, Reporter, RunResult
 from automation.engine.loader import Flow, check_references
 from automation.engine.runner import Runner, RunOptions
 from automation.engine.session import Target
@@ -25,6 +25,9 @@ from automation.netsuite.login import Credentials
 from automation.netsuite.rest import VerifyResult, verify_tba
 from automation.secrets.redact import RedactingFilter
 from automation.secrets.store import TBA_NAMES, SecretStore, require_writable_keyring, service_for
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Locator
 
 log = logging.getLogger("nsauto")
 
@@ -80,6 +83,16 @@ def attach_log_file(run_dir: Path) -> logging.Handler:
     return handler
 
 
+class Recorder(Protocol):
+    """What a recording plugs into a run (see automation.recording): it also hears every event."""
+
+    def context_options(self, run_dir: Path) -> dict[str, Any]: ...
+    def attach(self, context: BrowserContext) -> None: ...
+    def before_action(self, locator: Locator, what: str) -> None: ...
+    def finish(self, context: BrowserContext, result: RunResult) -> None: ...
+    def closed(self, result: RunResult) -> None: ...
+
+
 def run_account(
     config: Config,
     account: Account,
@@ -87,16 +100,22 @@ def run_account(
     options: RunOptions,
     browser_options: BrowserOptions,
     reporter: Reporter,
+    recorder: Recorder | None = None,
 ) -> RunResult:
     from playwright.sync_api import sync_playwright
 
     prepared = prepare(config, account, flow, options.artifacts)
     handler = attach_log_file(prepared.run_dir)
+    if recorder is not None:
+        reporter = Fanout(reporter, recorder)
     try:
         with sync_playwright() as pw:
             browser = launch(pw, browser_options)
             try:
-                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                extra = recorder.context_options(prepared.run_dir) if recorder else {}
+                context = browser.new_context(viewport={"width": 1280, "height": 900}, **extra)
+                if recorder is not None:
+                    recorder.attach(context)
                 runner = Runner(
                     flow,
                     prepared.target,
@@ -107,9 +126,14 @@ def run_account(
                     options,
                     prepared.run_dir,
                     prepared.run_id,
+                    before_action=recorder.before_action if recorder else None,
                 )
                 result = runner.run(context)
+                if recorder is not None:
+                    recorder.finish(context, result)
                 context.close()
+                if recorder is not None:
+                    recorder.closed(result)
             finally:
                 browser.close()
     finally:

@@ -16,7 +16,6 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from automation.engine import model as m
 from automation.engine.events import Reporter, RunResult, StageResult, Status, StepResult
@@ -58,7 +57,9 @@ class Runner:
         options: RunOptions,
         run_dir: Path,
         run_id: str,
+        before_action: Callable[[Any, str], None] | None = None,
     ) -> None:
+        self.before_action = before_action
         self.flow = flow
         self.target = target
         self.variables = variables
@@ -128,6 +129,7 @@ class Runner:
             plan=self.options.plan,
             timeout_ms=self.options.timeout_s * 1000,
             log_in=do_log_in,
+            before_action=self.before_action or (lambda locator, what: None),
         )
 
     def _selected_stages(self) -> list[str]:
@@ -173,9 +175,13 @@ class Runner:
         except NsautoError as exc:
             self._fail(stage_result, session, exc, current["where"], result)
             return self._finish_stage(stage_result, started, "failed")
-        except (PlaywrightTimeout, PlaywrightError) as exc:
+        except Exception as exc:  # a bug or a Playwright error: still a clean stop with a screenshot
+            log.debug("stage %s raised", stage.stage, exc_info=True)
+            text = (
+                _first_line(str(exc)) if isinstance(exc, PlaywrightError) else f"{type(exc).__name__}: {exc}"
+            )
             error = StepFailed(
-                f"{_first_line(str(exc))} on {session.page.url}", "run with --headed or --debug to see more"
+                f"{_first_line(text)} on {session.page.url}", "run with --headed or --debug to see more"
             )
             self._fail(stage_result, session, error, current["where"], result)
             return self._finish_stage(stage_result, started, "failed")

@@ -52,6 +52,8 @@ class Session:
     timeout_ms: float
     log_in: Callable[[Page], str]
     emit: Callable[[str, Status, str], None] = lambda item, status, detail="": None
+    # Called with the element about to be clicked or filled (recordings highlight it).
+    before_action: Callable[[Any, str], None] = lambda locator, what: None
     alerts: list[str] = field(default_factory=list)
     record: RecordState = field(default_factory=RecordState)
     stored: list[str] = field(default_factory=list)

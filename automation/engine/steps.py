@@ -80,6 +80,7 @@ def step_fill(s: Session, args: dict) -> None:
     if s.plan:
         s.emit(item, "would-change", f"now '{current}'")
         return
+    s.before_action(control, f"fill {label}")
     control.fill(value, timeout=s.timeout_ms)
     s.record.dirty = True
     s.emit(item, "changed", f"was '{current}'" if current else "")
@@ -100,6 +101,7 @@ def step_choose(s: Session, args: dict) -> None:
     if s.plan:
         s.emit(item, "would-change", f"now '{current}'")
         return
+    s.before_action(control, f"choose {label}")
     ui.choose_option(s.page, control, option, label, s.timeout_ms)
     s.record.dirty = True
     s.emit(item, "changed", f"was '{current}'" if current else "")
@@ -119,14 +121,19 @@ def step_check(s: Session, args: dict) -> None:
         s.emit(item, "would-change", "")
         return
     popups: list[Page] = []
-    s.page.on("popup", popups.append)
+
+    def on_popup(popup: Page) -> None:
+        popups.append(popup)
+
+    s.page.on("popup", on_popup)
     try:
+        s.before_action(field.box, item)
         ui.click_checkbox(field.box, s.timeout_ms)
         if agree:
             _agree_if_asked(s, field, want, popups, agree)
         _wait_checkbox(s, field, want, label)
     finally:
-        s.page.remove_listener("popup", popups.append)
+        s.page.remove_listener("popup", on_popup)
     s.record.dirty = True
     s.emit(item, "changed", "agreed to the terms" if agree and popups else "")
 
@@ -279,7 +286,9 @@ def _fill_edit_row(s: Session, sublist: ui.Sublist, values: dict[int, str]) -> N
             raise StepFailed(f"the sublist's editing row has no dropdown under '{sublist.columns[index]}'")
         if control.input_value().strip() != value:
             ui.choose_option(s.page, control, value, sublist.columns[index], s.timeout_ms)
-    sublist.add_button().click(timeout=s.timeout_ms)
+    add = sublist.add_button()
+    s.before_action(add, "add row")
+    add.click(timeout=s.timeout_ms)
 
 
 def _expect_row(s: Session, sublist: ui.Sublist, values: dict[int, str], item: str) -> None:
@@ -307,7 +316,9 @@ def step_save(s: Session, args: dict) -> None:
         return
     alerts_before = len(s.alerts)
     ui.mark_document(s.page)
-    ui.save_button(s.page).click(timeout=s.timeout_ms)
+    save = ui.save_button(s.page)
+    s.before_action(save, "save")
+    save.click(timeout=s.timeout_ms)
     ui.wait_new_document(s.page, s.timeout_ms, s.alerts, alerts_before)
     confirmation, error = ui.page_message(s.page)
     if error:
@@ -330,7 +341,9 @@ def step_click(s: Session, args: dict) -> None:
         return
     alerts_before = len(s.alerts)
     ui.mark_document(s.page)
-    ui.button(s.page, text).click(timeout=s.timeout_ms)
+    target = ui.button(s.page, text)
+    s.before_action(target, f"click {text}")
+    target.click(timeout=s.timeout_ms)
     ui.wait_new_document(s.page, s.timeout_ms, s.alerts, alerts_before)
     s.emit(f"click {text}", "changed", "")
 
@@ -375,7 +388,9 @@ def step_capture(s: Session, args: dict) -> None:
     _goto(s, f"{rec.form}?id={rec.record_id}&e=T")
     alerts_before = len(s.alerts)
     ui.mark_document(s.page)
-    ui.button(s.page, reset).click(timeout=s.timeout_ms)
+    target = ui.button(s.page, reset)
+    s.before_action(target, f"click {reset}")
+    target.click(timeout=s.timeout_ms)
     ui.wait_new_document(s.page, s.timeout_ms, s.alerts, alerts_before)
     rec.reset_done = True
     _capture(s, args)
