@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 def all_routes() -> list[Route]:
     from automation.simulator import control
-    from automation.simulator.pages import dashboard, employees, features, integrations, login, roles
+    from automation.simulator.pages import dashboard, employees, features, integrations, login, roles, tokens
 
-    modules = (login, dashboard, features, roles, employees, integrations)
+    modules = (login, dashboard, features, roles, employees, integrations, tokens)
     return [route for module in modules for route in module.ROUTES] + control.routes()

@@ -82,3 +82,36 @@ def set_checkbox(page: Page, label: str, checked: bool) -> None:
     if box.is_checked() != checked:
         box.click()
     expect(box).to_be_checked(checked=checked)
+
+
+def seed_tba_setup(sim: SimulatorHandle) -> dict[str, int]:
+    """Features, a TBA role, Jane with access and that role, and a TBA integration, straight in the store.
+
+    For tests about later steps (tokens, REST); the pages for these steps have their own tests.
+    """
+    from automation.simulator.models import Employee, Integration, Role
+
+    store = sim.app.store
+    store.set_features({"tba": True, "restwebservices": True})
+    role = Role(
+        0, "TBA Role", "customrole_tba", permissions={"ADMI_LOGIN_OAUTH": "4", "ADMI_RESTWEBSERVICES": "4"}
+    )
+    role_id = store.insert(role)
+    bare_id = store.insert(
+        Role(0, "No Web Services", "customrole_bare", permissions={"ADMI_LOGIN_OAUTH": "4"})
+    )
+    jane = next(e for e in store.all(Employee) if e.email == demo.JANE_EMAIL)
+    jane.give_access, jane.roles = True, [role_id, bare_id]
+    store.update(jane)
+    integ = Integration(
+        0,
+        "nsauto",
+        "0A1B2C3D-0000-4000-8000-000000000001",
+        tba=True,
+        tba_authorization_flow=False,
+        authorization_code_grant=False,
+        consumer_key="c" * 64,
+        consumer_secret="s" * 64,
+        created="2026-11-28T10:00:00+00:00",
+    )
+    return {"role": role_id, "bare_role": bare_id, "jane": jane.id, "integration": store.insert(integ)}
