@@ -192,7 +192,7 @@ def open_tab(page: Page, path: str, timeout_ms: float) -> None:
 def checkbox_state(box: Locator) -> bool:
     return box.evaluate(
         """(box) => {
-          const span = box.querySelector("[id$='_fs'].checkbox_ck, [id$='_fs'].checkbox_unck, .checkbox_ck, .checkbox_unck");
+          const span = box.querySelector(".checkbox_ck, .checkbox_unck");
           if (span) return span.classList.contains("checkbox_ck");
           const input = box.querySelector("input[type=checkbox]");
           return !!(input && input.checked);
@@ -265,7 +265,8 @@ def field_value(field: Field) -> str:
           const value = box.querySelector(".uir-field");
           if (value) return value.textContent.trim();
           const copy = box.cloneNode(true);
-          copy.querySelectorAll("[data-nsps-type='field_label'], .uir-label, .labelSpanEdit").forEach((e) => e.remove());
+          const labels = copy.querySelectorAll("[data-nsps-type='field_label'], .uir-label, .labelSpanEdit");
+          labels.forEach((e) => e.remove());
           return copy.textContent.trim();
         }"""
     )
@@ -434,4 +435,37 @@ def find_list_row(page: Page, text: str) -> dict | None:
           return null;
         }""",
         text,
+    )
+
+
+def find_list_rows(page: Page, match: dict[str, str]) -> list[dict]:
+    """Rows of a list page whose cells under the given column labels read the given values.
+
+    Each row: its index among the document's ``tr`` elements, the record ids its links carry,
+    and whether it offers a Revoke action (an active token).
+    """
+    return page.evaluate(
+        """(match) => {
+          const norm = (s) => s.replace(/\\s+/g, " ").trim().toLowerCase();
+          const rows = [...document.querySelectorAll("tr")];
+          const out = [];
+          for (const table of document.querySelectorAll("table")) {
+            const trs = [...table.querySelectorAll(":scope > tbody > tr, :scope > tr, :scope > thead > tr")];
+            if (trs.length < 2) continue;
+            const header = [...trs[0].children].map((c) => norm(c.textContent));
+            const cols = Object.keys(match).map((k) => header.indexOf(norm(k)));
+            if (cols.some((i) => i < 0)) continue;
+            for (const tr of trs.slice(1)) {
+              const cells = [...tr.children].map((c) => norm(c.textContent));
+              if (!Object.values(match).every((v, n) => cells[cols[n]] === norm(v))) continue;
+              const ids = [...tr.querySelectorAll("a[href]")].map((a) => {
+                const m = a.getAttribute("href").match(/[?&]id=(\\d+)/); return m ? m[1] : null; }).filter(Boolean);
+              const revocable = [...tr.querySelectorAll("a, input[type=button], button")].some(
+                (e) => norm(e.textContent || e.value || "") === "revoke");
+              out.push({index: rows.indexOf(tr), ids, revocable});
+            }
+          }
+          return out;
+        }""",
+        match,
     )

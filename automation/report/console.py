@@ -86,7 +86,8 @@ class ConsoleReporter:
         parts = [
             f"{counts[k]} {MARKS[k]}" for k in ("ok", "changed", "would-change", "failed") if counts.get(k)
         ]
-        summary = f"{result.account}: {len(result.stages)} stages, {', '.join(parts) or 'nothing to do'} in {result.seconds:.1f} s"
+        done = ", ".join(parts) or "nothing to do"
+        summary = f"{result.account}: {len(result.stages)} stages, {done} in {result.seconds:.1f} s"
         if result.error:
             self._print(f"✗ {summary}", "bold red")
             self._print(f"error: {result.error}", "red")
