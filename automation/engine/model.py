@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from automation.yamlsource import FieldError, did_you_mean
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -70,8 +72,23 @@ class SublistRowArgs(_Model):
     set: dict[str, str] = Field(default_factory=dict, description="Column label → value the row must have.")
 
 
+SECRET_NAMES = (
+    "consumer_key",
+    "consumer_secret",
+    "token_id",
+    "token_secret",
+    "client_id",
+    "client_secret",
+    "certificate_id",
+)
+"""The keyring names ``capture`` may store a one-time secret under."""
+
+
 class CaptureArgs(_Model):
-    secrets: dict[str, str] = Field(description="Keyring name → the visible label NetSuite shows it under.")
+    secrets: dict[str, str] = Field(
+        description="Keyring name → the visible label NetSuite shows it under.",
+        json_schema_extra={"propertyNames": {"enum": list(SECRET_NAMES)}},
+    )
     reset: str | None = Field(
         None,
         description="Button that issues new values when the record already existed (e.g. Reset Credentials).",
@@ -81,17 +98,13 @@ class CaptureArgs(_Model):
     @field_validator("secrets")
     @classmethod
     def _known_names(cls, value: dict[str, str]) -> dict[str, str]:
-        allowed = {
-            "consumer_key",
-            "consumer_secret",
-            "token_id",
-            "token_secret",
-            "client_id",
-            "client_secret",
-        }
         for key in value:
-            if key not in allowed:
-                raise ValueError(f"unknown secret name '{key}'; use one of {', '.join(sorted(allowed))}")
+            if key not in SECRET_NAMES:
+                raise FieldError(
+                    f"unknown secret name '{key}'",
+                    did_you_mean(key, SECRET_NAMES) or f"use one of {', '.join(SECRET_NAMES)}",
+                    (key,),
+                )
         return value
 
 
@@ -149,10 +162,16 @@ class Choose(StepBase):
 class Check(StepBase):
     """Tick a checkbox (or set it to `value`), only if it differs."""
 
-    check: str | CheckArgs
+    check: CheckArgs = Field(description="The checkbox's label, or {field, value}.")
     agree: str | None = Field(
         None, description="If NetSuite opens a terms popup window, click this button in it (e.g. I Agree)."
     )
+
+    @field_validator("check", mode="before", json_schema_input_type=str | CheckArgs)
+    @classmethod
+    def _label_alone(cls, value: Any) -> Any:
+        """``check: Label`` is short for ``check: {field: Label}``."""
+        return {"field": value} if isinstance(value, str) else value
 
 
 class Uncheck(StepBase):
@@ -197,6 +216,17 @@ class Click(StepBase):
     click: ClickArgs
 
 
+class RevokeOthersArgs(_Model):
+    list: str = Field(description="The list page with a Revoke link per active row.")
+    match: dict[str, str] = Field(description="Column label → value that the rows to revoke share.")
+
+
+class RevokeOthers(StepBase):
+    """After this stage made a new record, revoke the other active rows that match (stale tokens)."""
+
+    revoke_others: RevokeOthersArgs
+
+
 STEP_TYPES: dict[str, type[StepBase]] = {
     "login": Login,
     "open": Open,
@@ -211,6 +241,7 @@ STEP_TYPES: dict[str, type[StepBase]] = {
     "capture": Capture,
     "lookup": Lookup,
     "click": Click,
+    "revoke_others": RevokeOthers,
 }
 MODIFIERS = tuple(StepBase.model_fields)
 
@@ -227,7 +258,8 @@ Step = Annotated[
     | Save
     | Capture
     | Lookup
-    | Click,
+    | Click
+    | RevokeOthers,
     Field(description="One step: exactly one action key, plus optional modifiers."),
 ]
 
@@ -243,9 +275,15 @@ def action_of(step: StepBase) -> str:
 class Stage(_Model):
     """One stage file: a named list of steps that reads the account and changes only what differs."""
 
-    stage: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
-    title: str | None = None
-    needs: list[str] = Field(default_factory=list)
+    stage: str = Field(
+        pattern=r"^[a-z][a-z0-9-]*$",
+        description="The stage's name (lowercase letters, digits, '-'), as named by 'needs', --only and --from.",
+    )
+    title: str | None = Field(None, description="A human title for progress output.")
+    needs: list[str] = Field(
+        default_factory=list,
+        description="Stages that must run before this one; the composite must list them earlier.",
+    )
     skip_if: Literal["verified"] | None = Field(
         None, description="'verified': skip when the stored credentials pass a signed REST call."
     )
