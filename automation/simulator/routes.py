@@ -9,8 +9,8 @@ if TYPE_CHECKING:
 
 
 def all_routes() -> list[Route]:
-    from automation.simulator import control
+    from automation.simulator import control, rest
     from automation.simulator.pages import dashboard, employees, features, integrations, login, roles, tokens
 
     modules = (login, dashboard, features, roles, employees, integrations, tokens)
-    return [route for module in modules for route in module.ROUTES] + control.routes()
+    return [route for module in modules for route in module.ROUTES] + rest.routes() + control.routes()

@@ -93,13 +93,9 @@ def seed_tba_setup(sim: SimulatorHandle) -> dict[str, int]:
 
     store = sim.app.store
     store.set_features({"tba": True, "restwebservices": True})
-    role = Role(
-        0, "TBA Role", "customrole_tba", permissions={"ADMI_LOGIN_OAUTH": "4", "ADMI_RESTWEBSERVICES": "4"}
-    )
+    role = Role(0, "TBA Role", "customrole_tba", permissions={"ADMI_LOGIN_OAUTH": "4", "ADMI_RESTWEBSERVICES": "4"})
     role_id = store.insert(role)
-    bare_id = store.insert(
-        Role(0, "No Web Services", "customrole_bare", permissions={"ADMI_LOGIN_OAUTH": "4"})
-    )
+    bare_id = store.insert(Role(0, "No Web Services", "customrole_bare", permissions={"ADMI_LOGIN_OAUTH": "4"}))
     jane = next(e for e in store.all(Employee) if e.email == demo.JANE_EMAIL)
     jane.give_access, jane.roles = True, [role_id, bare_id]
     store.update(jane)

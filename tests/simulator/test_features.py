@@ -39,9 +39,7 @@ def test_suitecloud_markup_follows_reference(admin_page: Page, sim: SimulatorHan
     expect(wrapper).to_have_attribute("data-field-type", "checkbox")
     fid = (wrapper.get_attribute("data-walkthrough") or "").removeprefix("Field:")
     expect(wrapper.locator(f"#{fid}_fs_lbl_uir_label > #{fid}_fs_lbl > a")).to_have_text(TBA)
-    expect(wrapper.locator(f"span#{fid}_fs.checkbox_unck > input#{fid}_fs_inp[type=checkbox]")).to_have_count(
-        1
-    )
+    expect(wrapper.locator(f"span#{fid}_fs.checkbox_unck > input#{fid}_fs_inp[type=checkbox]")).to_have_count(1)
     expect(wrapper.locator(f"#{fid}_fs img.checkboximage")).to_have_count(1)
     assert page.locator("label[for]").count() == 0
     expect(page.locator("input#submitter[value=Save]")).to_have_count(1)
@@ -73,9 +71,7 @@ def test_tos_popup_agree_then_save(admin_page: Page, sim: SimulatorHandle) -> No
     expect(box).to_be_checked()
     expect(field(page, TBA).locator("span.checkbox_ck")).to_have_count(1)
     page.click("#submitter")
-    expect(
-        page.locator("div#div__alert div.uir-alert-box.confirmation.session_confirmation_alert")
-    ).to_be_visible()
+    expect(page.locator("div#div__alert div.uir-alert-box.confirmation.session_confirmation_alert")).to_be_visible()
     assert sim.state()["features"][TBA] is True
     # Unchecking needs no popup.
     page.click("#customtxt")

@@ -54,9 +54,7 @@ def test_create_integration_shows_secrets_once(admin_page: Page, sim: SimulatorH
     expect(page.locator("div.session_confirmation_alert")).to_be_visible()
     key, secret = _value(page, "CONSUMER KEY / CLIENT ID"), _value(page, "CONSUMER SECRET / CLIENT SECRET")
     assert HEX64.match(key) and HEX64.match(secret) and key != secret
-    expect(
-        page.get_by_text("this is the only time that the Consumer Key and Consumer Secret")
-    ).to_be_visible()
+    expect(page.get_by_text("this is the only time that the Consumer Key and Consumer Secret")).to_be_visible()
     app_id = _value(page, "Application ID")
     assert UUID.match(app_id)
     integ = next(i for i in sim.state()["integrations"] if i["id"] == record_id)

@@ -61,9 +61,9 @@ def test_create_role_with_permissions(admin_page: Page, sim: SimulatorHandle) ->
     # It is listed, with View/Edit links.
     page.goto(sim.url + "/app/setup/rolelist.nl")
     row = page.locator("tr[id^=row]", has_text="TBA Integration Role")
-    expect(
-        row.locator("td.listtextctr.uir-list-row-cell a.dottedlink.viewitem", has_text="Edit")
-    ).to_have_attribute("href", f"/app/setup/role.nl?id={role['id']}&e=T")
+    expect(row.locator("td.listtextctr.uir-list-row-cell a.dottedlink.viewitem", has_text="Edit")).to_have_attribute(
+        "href", f"/app/setup/role.nl?id={role['id']}&e=T"
+    )
 
 
 def test_permission_options_follow_features(admin_page: Page, sim: SimulatorHandle) -> None:
