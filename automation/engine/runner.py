@@ -264,7 +264,8 @@ def _describe(step: m.StepBase, args: Any) -> str:
 
 def _on_dialog(dialog: Any, session: Session) -> None:
     """NetSuite uses native alert() for refusals and confirm() before destructive buttons."""
-    session.alerts.append(redactor.redact(dialog.message))
+    if dialog.type == "alert":  # a confirm() is a question the flow answers yes to, not a refusal
+        session.alerts.append(redactor.redact(dialog.message))
     log.info("dialog %s: %s", dialog.type, redactor.redact(dialog.message))
     dialog.accept()
 
