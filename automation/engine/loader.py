@@ -40,13 +40,17 @@ def load_flow(path: Path | None = None) -> Flow:
     """Load a composite flow (or a single stage file) and every file it includes."""
     path = (path or DEFAULT_FLOW).resolve()
     stages: list[Stage] = []
+    docs: list[Document] = []
     files: list[Path] = []
-    name = _collect(path, stages, files, chain=())
-    _check_stage_graph(stages)
+    name = _collect(path, stages, docs, files, chain=())
+    lone = len(files) == 1 and len(stages) == 1  # a stage file validated on its own
+    _check_stage_graph(stages, docs, path, lone=lone)
     return Flow(name=name, file=path, stages=tuple(stages), files=tuple(files))
 
 
-def _collect(path: Path, stages: list[Stage], files: list[Path], chain: tuple[Path, ...]) -> str:
+def _collect(
+    path: Path, stages: list[Stage], docs: list[Document], files: list[Path], chain: tuple[Path, ...]
+) -> str:
     doc = load_yaml(path)
     files.append(path)
     data = doc.data
@@ -62,11 +66,15 @@ def _collect(path: Path, stages: list[Stage], files: list[Path], chain: tuple[Pa
                     "remove one of the two includes",
                 )
             if not child.is_file():
-                candidates = [p.name for p in path.parent.glob("*.yaml")]
+                # offer files from the folder the entry names, written with the entry's own prefix
+                folder = entry.rpartition("/")[0]
+                prefix = f"{folder}/" if folder else ""
+                found = child.parent.glob("*.yaml") if child.parent.is_dir() else ()
+                candidates = [prefix + p.name for p in found]
                 raise error_at(
                     doc, ("stages", index), f"no flow file '{entry}'", did_you_mean(entry, candidates)
                 )
-            _collect(child, stages, files, (*chain, path))
+            _collect(child, stages, docs, files, (*chain, path))
         return composite.name
     stage = parse_stage(doc)
     if any(s.stage == stage.stage for s in stages):
@@ -74,6 +82,7 @@ def _collect(path: Path, stages: list[Stage], files: list[Path], chain: tuple[Pa
             doc, ("stage",), f"stage '{stage.stage}' is defined twice", "give each stage its own name"
         )
     stages.append(stage)
+    docs.append(doc)
     return stage.stage
 
 
@@ -103,6 +112,11 @@ def _parse_step(doc: Document, index: int, raw: Any) -> StepBase:
     actions = [key for key in raw if key in STEP_TYPES]
     extras = set(STEP_TYPES[actions[0]].model_fields) - {"where"} if len(actions) == 1 else set(MODIFIERS)
     unknown = [key for key in raw if key not in STEP_TYPES and key not in extras]
+    if unknown and len(actions) == 1:  # a valid action: the stray key is a misspelled modifier
+        key = unknown[0]
+        allowed = sorted(extras - {actions[0]})
+        hint = did_you_mean(key, allowed) or f"allowed with '{actions[0]}': {', '.join(allowed)}"
+        raise error_at(doc, (*path, key), f"unknown key '{key}'", hint)
     if unknown:
         key = unknown[0]
         hint = did_you_mean(key, [*STEP_TYPES, *extras])
@@ -125,18 +139,24 @@ def _verb_hint(word: str) -> str | None:
     return did_you_mean(word, list(STEP_TYPES))
 
 
-def _check_stage_graph(stages: list[Stage]) -> None:
+def _check_stage_graph(stages: list[Stage], docs: list[Document], top: Path, *, lone: bool) -> None:
+    """Each ``needs`` names an earlier stage; a lone stage file cannot see the others, so skip those."""
     names = [stage.stage for stage in stages]
-    for stage in stages:
-        for need in stage.needs:
+    for stage, doc in zip(stages, docs, strict=True):
+        for index, need in enumerate(stage.needs):
             if need not in names:
-                where = stage.where
+                if lone:
+                    continue
                 hint = did_you_mean(need, names) or f"stages are: {', '.join(names)}"
-                raise InputError(f"{where}: stage '{stage.stage}' needs unknown stage '{need}'", hint)
+                raise error_at(
+                    doc, ("needs", index), f"stage '{stage.stage}' needs unknown stage '{need}'", hint
+                )
             if names.index(need) > names.index(stage.stage):
-                raise InputError(
-                    f"{stage.where}: stage '{stage.stage}' needs '{need}', which comes later",
-                    "list the stages in setup.yaml in dependency order",
+                raise error_at(
+                    doc,
+                    ("needs", index),
+                    f"stage '{stage.stage}' needs '{need}', which comes later",
+                    f"list the stages in {top.name} in dependency order",
                 )
 
 
@@ -153,11 +173,13 @@ def check_references(flow: Flow, variables: dict[str, Any]) -> None:
                     continue
                 if not _resolves(variables, ref):
                     known = sorted(_flatten(variables)) + sorted(defined)
-                    raise InputError(
-                        f"{step.where}: undefined variable '${{{ref}}}'",
-                        did_you_mean(ref, known)
-                        or "see the variables listed in README under 'Flow vocabulary'",
+                    hint = (
+                        "${item} is defined only inside a step with for_each"
+                        if root == "item" and "item" not in variables
+                        else did_you_mean(ref, known)
+                        or "see the variables listed in README under 'Flow vocabulary'"
                     )
+                    raise InputError(f"{step.where}: undefined variable '${{{ref}}}'", hint)
             lookup = getattr(step, "lookup", None)
             if lookup is not None:
                 defined.add(lookup.as_)

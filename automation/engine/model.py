@@ -58,6 +58,13 @@ class CheckArgs(_Model):
     field: str = Field(description="The checkbox's visible label.")
     value: bool | str = Field(True, description="true to check, false to uncheck, or ${variable}.")
 
+    @field_validator("value", mode="before")
+    @classmethod
+    def _bool_or_variable(cls, value: Any) -> Any:
+        if not isinstance(value, bool | str):
+            raise FieldError("must be true, false or a ${variable}", "write value: true or value: false")
+        return value
+
 
 class FindRecordArgs(_Model):
     list: str = Field(description="The list page, e.g. /app/setup/rolelist.nl.")
@@ -162,7 +169,7 @@ class Choose(StepBase):
 class Check(StepBase):
     """Tick a checkbox (or set it to `value`), only if it differs."""
 
-    check: CheckArgs = Field(description="The checkbox's label, or {field, value}.")
+    check: CheckArgs
     agree: str | None = Field(
         None, description="If NetSuite opens a terms popup window, click this button in it (e.g. I Agree)."
     )

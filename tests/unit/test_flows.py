@@ -39,18 +39,7 @@ CASES = [p for p in ALL_FLOW_INPUTS if p.with_suffix(".expected").is_file()]
 PARTS = [p for p in ALL_FLOW_INPUTS if not p.with_suffix(".expected").is_file()]
 
 # Known loader shortcomings: the case states the good behaviour; remove the entry once fixed.
-XFAIL: dict[str, str] = {
-    "flow-unknown-modifier": "loader calls a misspelled modifier next to an action an 'unknown step'; "
-    "it is an unknown key",
-    "flow-unknown-secret-name": "CaptureArgs._known_names raises a plain ValueError, so the error points "
-    "at 'secrets:' instead of the misspelled key, without a did-you-mean",
-    "flow-needs-unknown": "stage-graph errors point at the stage file's first key, not at the 'needs' item",
-    "flow-needs-later": "stage-graph errors point at the stage file's first key, not at the 'needs' item",
-    "flow-include-missing-subfolder": "did-you-mean for a missing include looks in the including file's "
-    "folder, not in the folder the include names",
-    "flow-check-value-number": "for 'check: str | CheckArgs' the str branch's type error is reported "
-    "instead of the mapping's own problem at check.value",
-}
+XFAIL: dict[str, str] = {}
 
 
 def _expected(case: Path) -> dict[str, list[str]]:
@@ -233,19 +222,7 @@ def _stage_params() -> list[Any]:
     for path in sorted(FLOWS.glob("*.yaml")):
         if _is_composite(path):
             continue
-        needs = load_yaml(path).data.get("needs") or []
-        marks = (
-            [
-                pytest.mark.xfail(
-                    strict=True,
-                    reason="load_flow on a lone stage file checks 'needs' against that one stage, so "
-                    "`nsauto validate flows/role.yaml` fails with 'needs unknown stage'",
-                )
-            ]
-            if needs
-            else []
-        )
-        params.append(pytest.param(path, id=path.name, marks=marks))
+        params.append(pytest.param(path, id=path.name))
     return params
 
 
