@@ -57,24 +57,18 @@ def launch(pw: Playwright, options: BrowserOptions) -> Browser:
                 "start it with `playwright run-server --port N` and check browser.connect",
             ) from None
     if options.headless is False and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        raise EnvironmentNotReady(
-            "--headed needs a display and none is set", "run under xvfb-run, or drop --headed"
-        )
+        raise EnvironmentNotReady("--headed needs a display and none is set", "run under xvfb-run, or drop --headed")
     explicit = options.executable or os.environ.get("NSAUTO_CHROMIUM")
     kwargs = {"headless": options.headless, "slow_mo": options.slow_mo_ms, "args": CHROMIUM_ARGS}
     if explicit:
         if not Path(explicit).exists():
-            raise EnvironmentNotReady(
-                f"no browser at {explicit}", "fix browser.executable or NSAUTO_CHROMIUM"
-            )
+            raise EnvironmentNotReady(f"no browser at {explicit}", "fix browser.executable or NSAUTO_CHROMIUM")
         return _launch(pw, executable_path=explicit, **kwargs)
     try:
         return pw.chromium.launch(**kwargs)
     except PlaywrightError as exc:
         if "Executable doesn't exist" not in str(exc):
-            raise EnvironmentNotReady(
-                f"Chromium did not start: {_first_line(exc)}", "run `nsauto doctor`"
-            ) from None
+            raise EnvironmentNotReady(f"Chromium did not start: {_first_line(exc)}", "run `nsauto doctor`") from None
     system = system_chromium()
     if not system:
         raise EnvironmentNotReady(
@@ -88,9 +82,7 @@ def _launch(pw: Playwright, **kwargs) -> Browser:
     try:
         return pw.chromium.launch(**kwargs)
     except PlaywrightError as exc:
-        raise EnvironmentNotReady(
-            f"Chromium did not start: {_first_line(exc)}", "run `nsauto doctor`"
-        ) from None
+        raise EnvironmentNotReady(f"Chromium did not start: {_first_line(exc)}", "run `nsauto doctor`") from None
 
 
 def describe(options: BrowserOptions) -> str:

@@ -44,18 +44,14 @@ def _browser_flags(parser: argparse.ArgumentParser) -> None:
         "--artifacts", type=Path, default=Path("runs"), help="where logs and screenshots go (default: runs/)"
     )
     parser.add_argument("--headed", action="store_true", help="show the browser window")
-    parser.add_argument(
-        "--slow-mo", type=float, default=0, metavar="MS", help="pause MS milliseconds between actions"
-    )
+    parser.add_argument("--slow-mo", type=float, default=0, metavar="MS", help="pause MS milliseconds between actions")
     parser.add_argument(
         "--browser", dest="executable", help="path to a Chromium (else Playwright's, else the system one)"
     )
     parser.add_argument("--connect", help="ws:// URL of a Playwright browser server")
     parser.add_argument("--only", help="comma-separated stages to run")
     parser.add_argument("--from", dest="from_stage", help="start at this stage")
-    parser.add_argument(
-        "--timeout", type=float, help="seconds per page or step (default: config browser.timeout_s)"
-    )
+    parser.add_argument("--timeout", type=float, help="seconds per page or step (default: config browser.timeout_s)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,14 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(run)
     _browser_flags(run)
-    run.add_argument(
-        "--resume", action="store_true", help="continue after the last finished stage of a failed run"
-    )
+    run.add_argument("--resume", action="store_true", help="continue after the last finished stage of a failed run")
     run.add_argument("--rotate", action="store_true", help="make a new token even if the stored one works")
 
-    plan = sub.add_parser(
-        "plan", help="show what `run` would change; changes nothing (exit 2: changes pending)"
-    )
+    plan = sub.add_parser("plan", help="show what `run` would change; changes nothing (exit 2: changes pending)")
     _common(plan)
     _browser_flags(plan)
 
@@ -102,14 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--artifacts", type=Path, default=Path("runs"), help="where logs go (default: runs/)")
     demo.add_argument("--headed", action="store_true", help="show the browser window")
     demo.add_argument("--slow-mo", type=float, default=0, metavar="MS", help="pause between actions")
-    demo.add_argument(
-        "--latency-ms", type=int, default=150, help="simulated NetSuite page latency (default 150)"
-    )
+    demo.add_argument("--latency-ms", type=int, default=150, help="simulated NetSuite page latency (default 150)")
 
     sim = sub.add_parser("simulator", help="run the bundled NetSuite imitation")
-    sim.add_argument(
-        "args", nargs=argparse.REMAINDER, help="options of the simulator (--port, --db, --latency-ms)"
-    )
+    sim.add_argument("args", nargs=argparse.REMAINDER, help="options of the simulator (--port, --db, --latency-ms)")
 
     doctor = sub.add_parser("doctor", help="check keyring, browser and video recording")
     doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
@@ -183,9 +171,7 @@ def _account(config, name: str | None):
     if name is None:
         from automation.errors import InputError
 
-        raise InputError(
-            f"{config.source}: several accounts; pick one with --account", ", ".join(config.accounts)
-        )
+        raise InputError(f"{config.source}: several accounts; pick one with --account", ", ".join(config.accounts))
     return config.account(name)
 
 
@@ -246,9 +232,7 @@ def _check_stage_names(flow, options) -> None:
     names = [stage.stage for stage in flow.stages]
     for name in [*options.only, *([options.from_stage] if options.from_stage else [])]:
         if name not in names:
-            raise InputError(
-                f"no stage '{name}'", did_you_mean(name, names) or f"stages are: {', '.join(names)}"
-            )
+            raise InputError(f"no stage '{name}'", did_you_mean(name, names) or f"stages are: {', '.join(names)}")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -221,9 +221,7 @@ class Account(_Model):
     name: SkipJsonSchema[str] = ""  # filled from the mapping key, not written in the file
     account_id: str = Field(description="Account ID, e.g. 1234567_SB1 (1234567-sb1 is accepted).")
     ui_url: str = Field("", description="Default https://<host-id>.app.netsuite.com.")
-    rest_url: str = Field(
-        "", description="Default https://<host-id>.suitetalk.api.netsuite.com/services/rest."
-    )
+    rest_url: str = Field("", description="Default https://<host-id>.suitetalk.api.netsuite.com/services/rest.")
     login: Login
 
     @model_validator(mode="before")
@@ -300,16 +298,13 @@ class PermissionGrant(_Model):
         elif isinstance(data, dict) and set(data) == {"name", "level"}:
             name, level, name_at, level_at = data["name"], data["level"], ("name",), ("level",)
         else:
-            raise FieldError(
-                "each permission is a [name, level] pair", "for example: - [REST Web Services, Full]"
-            )
+            raise FieldError("each permission is a [name, level] pair", "for example: - [REST Web Services, Full]")
         permission = find_permission(name) if isinstance(name, str) else None
         if permission is None:
             shown = f"'{name}'" if isinstance(name, str) else "(not a name)"
             raise FieldError(
                 f"unknown permission {shown}",
-                did_you_mean(name, all_names())
-                or "see automation/netsuite/permissions.py for the known names",
+                did_you_mean(name, all_names()) or "see automation/netsuite/permissions.py for the known names",
                 name_at,
                 show_path=False,
             )
@@ -460,9 +455,7 @@ class Setup(_Model):
 class BrowserConfig(_Model):
     """How to get a Chromium; every key is optional."""
 
-    executable: Path | None = Field(
-        None, description="Chromium binary; else Playwright's, else the system one."
-    )
+    executable: Path | None = Field(None, description="Chromium binary; else Playwright's, else the system one.")
     connect: str | None = Field(None, description="ws:// URL of a remote Playwright server.")
     headless: bool = True
     timeout_s: float = Field(60, gt=0, le=600, description="Default seconds per navigation or step.")

@@ -63,9 +63,7 @@ class SimulatorProcess:
         env = {k: v for k, v in os.environ.items() if k in keep}
         command = [sys.executable, "-m", "automation.simulator", "--port", "0", "--db", self.db]
         command += ["--latency-ms", str(self.latency_ms)]
-        self.proc = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
-        )
+        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         match = _LISTENING.search(line)
@@ -109,31 +107,33 @@ def run_demo(args: argparse.Namespace) -> int:
         run_dir.mkdir(parents=True, exist_ok=True)
         config_path = run_dir / "demo-config.yaml"
         config_path.write_text(
-            DEMO_CONFIG.format(
-                account_id=sim.account_id, url=sim.url, email=sim_demo.ADMIN_EMAIL, service=DEMO_SERVICE
-            )
+            DEMO_CONFIG.format(account_id=sim.account_id, url=sim.url, email=sim_demo.ADMIN_EMAIL, service=DEMO_SERVICE)
         )
         config = load_config(config_path)
         account = config.account("demo")
         browser = BrowserOptions(headless=not args.headed, slow_mo_ms=args.slow_mo)
         options = RunOptions(artifacts=args.artifacts, timeout_s=config.browser.timeout_s)
-        result = run_account(
-            config, account, load_flow(None), options, browser, ConsoleReporter(verbose=args.debug)
-        )
+        from automation.recording import RunRecorder
+
+        flow = load_flow(None)
+        recorder = RunRecorder(flow)  # the demo always records: video, trace, report (docs/demo.md)
+        reporter = ConsoleReporter(verbose=args.debug)
+        result = run_account(config, account, flow, options, browser, reporter, recorder=recorder)
         verified = verify_account(account) if result.ok else None
     if verified is not None:
-        state = (
-            "passed (HTTP 200)" if verified.ok else f"FAILED (HTTP {verified.status} {verified.error_code})"
-        )
+        state = "passed (HTTP 200)" if verified.ok else f"FAILED (HTTP {verified.status} {verified.error_code})"
         print(f"verify: signed SuiteQL call with the keyring's secrets {state}", file=sys.stderr)
         print(
             f"the four secrets are in keyring service netsuite:{account.account_id}; "
             f"read one with: keyring get netsuite:{account.account_id} token_id",
             file=sys.stderr,
         )
+    for line in recorder.summary_lines():
+        print(line, file=sys.stderr)
     if args.json:
         data = result.to_dict()
         data["verified"] = bool(verified and verified.ok)
+        data["recording"] = {name: str(path) for name, path in recorder.artifacts.items()}
         print(json.dumps(data, indent=2))
     if not result.ok or verified is None or not verified.ok:
         return ExitCode.FAILED

@@ -91,7 +91,9 @@ class Workspace:
     def config(self) -> Path:
         return self.path / "config.yaml"
 
-    def write_config(self, url: str, name: str = "sandbox", account_id: str = sim_demo.ACCOUNT_ID, text: str | None = None) -> Path:
+    def write_config(
+        self, url: str, name: str = "sandbox", account_id: str = sim_demo.ACCOUNT_ID, text: str | None = None
+    ) -> Path:
         self.config.write_text(text or CONFIG_TEMPLATE.format(name=name, account_id=account_id, url=url))
         return self.config
 

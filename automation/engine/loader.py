@@ -48,9 +48,7 @@ def load_flow(path: Path | None = None) -> Flow:
     return Flow(name=name, file=path, stages=tuple(stages), files=tuple(files))
 
 
-def _collect(
-    path: Path, stages: list[Stage], docs: list[Document], files: list[Path], chain: tuple[Path, ...]
-) -> str:
+def _collect(path: Path, stages: list[Stage], docs: list[Document], files: list[Path], chain: tuple[Path, ...]) -> str:
     doc = load_yaml(path)
     files.append(path)
     data = doc.data
@@ -71,16 +69,12 @@ def _collect(
                 prefix = f"{folder}/" if folder else ""
                 found = child.parent.glob("*.yaml") if child.parent.is_dir() else ()
                 candidates = [prefix + p.name for p in found]
-                raise error_at(
-                    doc, ("stages", index), f"no flow file '{entry}'", did_you_mean(entry, candidates)
-                )
+                raise error_at(doc, ("stages", index), f"no flow file '{entry}'", did_you_mean(entry, candidates))
             _collect(child, stages, docs, files, (*chain, path))
         return composite.name
     stage = parse_stage(doc)
     if any(s.stage == stage.stage for s in stages):
-        raise error_at(
-            doc, ("stage",), f"stage '{stage.stage}' is defined twice", "give each stage its own name"
-        )
+        raise error_at(doc, ("stage",), f"stage '{stage.stage}' is defined twice", "give each stage its own name")
     stages.append(stage)
     docs.append(doc)
     return stage.stage
@@ -98,9 +92,7 @@ def parse_stage(doc: Document) -> Stage:
     header = {key: value for key, value in data.items() if key != "steps"}
     stage = parse_model(Stage, doc, data={**header, "steps": []})
     pos = doc.pos(())
-    return stage.model_copy(
-        update={"steps": steps, "where": Where(file=pos.file, line=pos.line, col=pos.col)}
-    )
+    return stage.model_copy(update={"steps": steps, "where": Where(file=pos.file, line=pos.line, col=pos.col)})
 
 
 def _parse_step(doc: Document, index: int, raw: Any) -> StepBase:
@@ -120,9 +112,7 @@ def _parse_step(doc: Document, index: int, raw: Any) -> StepBase:
     if unknown:
         key = unknown[0]
         hint = did_you_mean(key, [*STEP_TYPES, *extras])
-        raise error_at(
-            doc, (*path, key), f"unknown step '{key}'", hint or f"steps are: {', '.join(STEP_TYPES)}"
-        )
+        raise error_at(doc, (*path, key), f"unknown step '{key}'", hint or f"steps are: {', '.join(STEP_TYPES)}")
     if len(actions) != 1:
         what = "no action" if not actions else f"{len(actions)} actions ({', '.join(actions)})"
         raise error_at(doc, path, f"a step needs exactly one action, found {what}", "split it into two steps")
@@ -148,9 +138,7 @@ def _check_stage_graph(stages: list[Stage], docs: list[Document], top: Path, *, 
                 if lone:
                     continue
                 hint = did_you_mean(need, names) or f"stages are: {', '.join(names)}"
-                raise error_at(
-                    doc, ("needs", index), f"stage '{stage.stage}' needs unknown stage '{need}'", hint
-                )
+                raise error_at(doc, ("needs", index), f"stage '{stage.stage}' needs unknown stage '{need}'", hint)
             if names.index(need) > names.index(stage.stage):
                 raise error_at(
                     doc,
@@ -176,8 +164,7 @@ def check_references(flow: Flow, variables: dict[str, Any]) -> None:
                     hint = (
                         "${item} is defined only inside a step with for_each"
                         if root == "item" and "item" not in variables
-                        else did_you_mean(ref, known)
-                        or "see the variables listed in README under 'Flow vocabulary'"
+                        else did_you_mean(ref, known) or "see the variables listed in README under 'Flow vocabulary'"
                     )
                     raise InputError(f"{step.where}: undefined variable '${{{ref}}}'", hint)
             lookup = getattr(step, "lookup", None)

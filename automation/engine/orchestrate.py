@@ -66,9 +66,7 @@ def prepare(config: Config, account: Account, flow: Flow, artifacts: Path) -> Pr
     run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{account.name}"
     run_dir = artifacts / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
-    return Prepared(
-        target_for(account), variables, SecretStore(service_for(account.account_id)), run_dir, run_id
-    )
+    return Prepared(target_for(account), variables, SecretStore(service_for(account.account_id)), run_dir, run_id)
 
 
 def attach_log_file(run_dir: Path) -> logging.Handler:

@@ -152,9 +152,7 @@ class Runner:
         session.record = RecordState()
 
         def emit(item: str, status: Status, detail: str = "") -> None:
-            step = StepResult(
-                stage.stage, redactor.redact(item), status, redactor.redact(detail), current["where"]
-            )
+            step = StepResult(stage.stage, redactor.redact(item), status, redactor.redact(detail), current["where"])
             step.seconds = time.monotonic() - current["started"]
             stage_result.steps.append(step)
             self.reporter.step_finished(step)
@@ -177,18 +175,12 @@ class Runner:
             return self._finish_stage(stage_result, started, "failed")
         except Exception as exc:  # a bug or a Playwright error: still a clean stop with a screenshot
             log.debug("stage %s raised", stage.stage, exc_info=True)
-            text = (
-                _first_line(str(exc)) if isinstance(exc, PlaywrightError) else f"{type(exc).__name__}: {exc}"
-            )
-            error = StepFailed(
-                f"{_first_line(text)} on {session.page.url}", "run with --headed or --debug to see more"
-            )
+            text = _first_line(str(exc)) if isinstance(exc, PlaywrightError) else f"{type(exc).__name__}: {exc}"
+            error = StepFailed(f"{_first_line(text)} on {session.page.url}", "run with --headed or --debug to see more")
             self._fail(stage_result, session, error, current["where"], result)
             return self._finish_stage(stage_result, started, "failed")
         statuses = {step.status for step in stage_result.steps}
-        status: Status = (
-            "would-change" if "would-change" in statuses else "changed" if "changed" in statuses else "ok"
-        )
+        status: Status = "would-change" if "would-change" in statuses else "changed" if "changed" in statuses else "ok"
         if not self.options.plan:
             self.journal.stage_done(stage.stage, self.run_id)
         return self._finish_stage(stage_result, started, status)

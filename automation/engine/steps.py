@@ -206,9 +206,7 @@ def step_find_record(s: Session, args: dict) -> None:
         s.emit(f"find {name}", "ok", f"exists (id {record_id})")
         return
     if args.get("must_exist"):
-        raise StepFailed(
-            f"no record '{name}' in {args['list']}", "create it in NetSuite first, or fix the name"
-        )
+        raise StepFailed(f"no record '{name}' in {args['list']}", "create it in NetSuite first, or fix the name")
     s.record.existed = False
     if s.plan:
         s.emit(f"create {name}", "would-change", "")
@@ -322,9 +320,7 @@ def step_save(s: Session, args: dict) -> None:
     ui.wait_new_document(s.page, s.timeout_ms, s.alerts, alerts_before)
     confirmation, error = ui.page_message(s.page)
     if error:
-        raise StepFailed(
-            f"NetSuite refused the save: {error}", "fix the value NetSuite names, then run again"
-        )
+        raise StepFailed(f"NetSuite refused the save: {error}", "fix the value NetSuite names, then run again")
     new_id = parse_qs(urlparse(s.page.url).query).get("id")
     if s.record.existed is False:
         s.record.created = True
@@ -361,9 +357,7 @@ def step_revoke_others(s: Session, args: dict) -> None:
         return
     _goto(s, args["list"])
     stale = [
-        row
-        for row in ui.find_list_rows(s.page, match)
-        if row["revocable"] and s.record.record_id not in row["ids"]
+        row for row in ui.find_list_rows(s.page, match) if row["revocable"] and s.record.record_id not in row["ids"]
     ]
     if not stale:
         s.emit(item, "ok", "none active")
@@ -379,9 +373,7 @@ def step_revoke_others(s: Session, args: dict) -> None:
         link.click(timeout=s.timeout_ms)
         ui.wait_new_document(s.page, s.timeout_ms, s.alerts, alerts_before)
         remaining = [
-            r
-            for r in ui.find_list_rows(s.page, match)
-            if r["revocable"] and s.record.record_id not in r["ids"]
+            r for r in ui.find_list_rows(s.page, match) if r["revocable"] and s.record.record_id not in r["ids"]
         ]
         if len(remaining) >= len(stale):
             raise StepFailed(f"NetSuite did not revoke the older token on {args['list']}")

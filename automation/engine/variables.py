@@ -81,9 +81,7 @@ def variables_for(config: Config, account: Account) -> dict[str, Any]:
     permissions = []
     for grant in setup.role.permissions:
         known = find_permission(grant.name)
-        permissions.append(
-            {"name": grant.name, "level": grant.level, "subtab": known.subtab if known else "Setup"}
-        )
+        permissions.append({"name": grant.name, "level": grant.level, "subtab": known.subtab if known else "Setup"})
     return {
         "account": {
             "name": account.name,

@@ -84,9 +84,7 @@ def log_in(
         else:
             page.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
             if page.url == url:
-                raise StepFailed(
-                    f"login stopped at an unexpected page: {url}", "open it in a browser to see why"
-                )
+                raise StepFailed(f"login stopped at an unexpected page: {url}", "open it in a browser to see why")
     raise StepFailed("login did not finish after 8 pages", "run with --headed to watch it")
 
 
@@ -154,9 +152,7 @@ def _choose_role(page: Page, creds: Credentials, timeout_ms: float) -> None:
     wanted = creds.role or "Administrator"
     link = page.get_by_role("link", name=re.compile(re.escape(wanted), re.I)).first
     if link.count() == 0:
-        raise StepFailed(
-            f"NetSuite offers no role '{wanted}' for {creds.email}", "set login.role in config.yaml"
-        )
+        raise StepFailed(f"NetSuite offers no role '{wanted}' for {creds.email}", "set login.role in config.yaml")
     with page.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
         link.click(timeout=timeout_ms)
 

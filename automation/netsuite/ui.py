@@ -96,14 +96,10 @@ def find_field(page: Page, label: str, timeout_ms: float) -> Field:
         if n_visible == 1:
             return Field(label, visible.first, how)
         if n_visible > 1:
-            raise StepFailed(
-                f"{n_visible} fields are labelled '{label}' on {page.url}", "name the subtab first"
-            )
+            raise StepFailed(f"{n_visible} fields are labelled '{label}' on {page.url}", "name the subtab first")
         if count == 1:
             return Field(label, locator.first, how)
-        raise StepFailed(
-            f"{count} hidden fields are labelled '{label}' on {page.url}", "open the subtab first"
-        )
+        raise StepFailed(f"{count} hidden fields are labelled '{label}' on {page.url}", "open the subtab first")
     raise StepFailed(f"no field labelled '{label}' on {page.url}", _closest_labels_hint(page, label))
 
 
@@ -310,9 +306,7 @@ def wait_new_document(page: Page, timeout_ms: float, alerts: list[str], alerts_b
         except PlaywrightTimeout:
             waited += deadline_step
             if waited >= timeout_ms:
-                raise StepFailed(
-                    f"NetSuite did not answer within {timeout_ms / 1000:.0f} s on {page.url}"
-                ) from None
+                raise StepFailed(f"NetSuite did not answer within {timeout_ms / 1000:.0f} s on {page.url}") from None
         except Exception as exc:  # the context was destroyed by navigation: the new document is on its way
             if "Execution context was destroyed" in str(exc) or "navigation" in str(exc).lower():
                 continue
@@ -404,9 +398,7 @@ def find_sublist(page: Page, columns: list[str], timeout_ms: float) -> Sublist:
             return Sublist(table, table_id.removesuffix("_splits"), header)
     missing = [c for c in columns if c.lower() not in [s.lower() for s in seen]]
     hint = did_you_mean(missing[0], seen) if missing else None
-    raise StepFailed(
-        f"no visible sublist has the columns {', '.join(columns)}", hint or f"columns seen: {seen}"
-    )
+    raise StepFailed(f"no visible sublist has the columns {', '.join(columns)}", hint or f"columns seen: {seen}")
 
 
 # --- list pages ----------------------------------------------------------------------------

@@ -59,12 +59,7 @@ class ConsoleReporter:
 
     def step_finished(self, result: StepResult) -> None:
         self._stop_status()
-        if (
-            result.status == "ok"
-            and not self.verbose
-            and self.mode == "plan"
-            and result.item.startswith("open")
-        ):
+        if result.status == "ok" and not self.verbose and self.mode == "plan" and result.item.startswith("open"):
             return
         if self.mode == "plan":
             mark = {"would-change": "+" if result.detail in ("", "add row", "new record") else "~"}.get(
@@ -83,9 +78,7 @@ class ConsoleReporter:
     def run_finished(self, result: RunResult) -> None:
         self._stop_status()
         counts = result.counts()
-        parts = [
-            f"{counts[k]} {MARKS[k]}" for k in ("ok", "changed", "would-change", "failed") if counts.get(k)
-        ]
+        parts = [f"{counts[k]} {MARKS[k]}" for k in ("ok", "changed", "would-change", "failed") if counts.get(k)]
         done = ", ".join(parts) or "nothing to do"
         summary = f"{result.account}: {len(result.stages)} stages, {done} in {result.seconds:.1f} s"
         if result.error:
@@ -94,23 +87,17 @@ class ConsoleReporter:
             if result.hint:
                 self._print(f"hint: {result.hint}")
             if result.resume_from and result.mode == "run":
-                self._print(
-                    f"resume with: nsauto run --resume ... (continues at stage '{result.resume_from}')"
-                )
+                self._print(f"resume with: nsauto run --resume ... (continues at stage '{result.resume_from}')")
         elif result.mode == "plan":
             pending = counts.get("would-change", 0)
             self._print(
-                f"Plan: {pending} change(s) pending"
-                if pending
-                else "Plan: nothing to change, the account is set up",
+                f"Plan: {pending} change(s) pending" if pending else "Plan: nothing to change, the account is set up",
                 "bold",
             )
         else:
             self._print(f"✓ {summary}", "bold green")
         if result.stored_secrets:
-            self._print(
-                f"secrets stored in keyring service {result.service}: {', '.join(result.stored_secrets)}"
-            )
+            self._print(f"secrets stored in keyring service {result.service}: {', '.join(result.stored_secrets)}")
         if result.artifacts:
             self._print(f"log and artifacts: {result.artifacts}", "dim")
 

@@ -224,9 +224,7 @@ def test_account_id_forms(given: str, realm: str, host: str) -> None:
     assert default_rest_url(realm) == f"https://{host}.suitetalk.api.netsuite.com/services/rest"
 
 
-@pytest.mark.parametrize(
-    "bad", ["", "1234567_XB1", "12 34", "https://1234567.app.netsuite.com", "1234567_SB"]
-)
+@pytest.mark.parametrize("bad", ["", "1234567_XB1", "12 34", "https://1234567.app.netsuite.com", "1234567_SB"])
 def test_bad_account_ids(bad: str) -> None:
     from automation.netsuite.accounts import normalize_account_id
 

@@ -168,9 +168,7 @@ def test_validate_starts_no_browser() -> None:
         "print(json.dumps([bad, good, 'playwright' in sys.modules]))\n"
     )
     env = {**_cli_env(), "NS_PASSWORD": "unused", "NS_TOTP_SECRET": "unused"}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     bad, good, playwright = json.loads(proc.stdout.strip().splitlines()[-1])
     assert (bad, good) == (2, 0), proc.stderr

@@ -230,9 +230,7 @@ def test_import_is_fast_and_playwright_free() -> None:
     )
     timings = []
     for _ in range(3):  # best of three: a busy machine should not fail the test
-        out = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-        )
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
         seconds, playwright = out.stdout.split()
         assert playwright == "False"
         timings.append(float(seconds))
