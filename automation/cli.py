@@ -72,11 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(run)
     _browser_flags(run)
+    run.add_argument("--all", action="store_true", help="every account in the config, one after the other")
     run.add_argument("--resume", action="store_true", help="continue after the last finished stage of a failed run")
     run.add_argument("--rotate", action="store_true", help="make a new token even if the stored one works")
 
     plan = sub.add_parser("plan", help="show what `run` would change; changes nothing (exit 2: changes pending)")
     _common(plan)
+    plan.add_argument("--all", action="store_true", help="every account in the config")
     _browser_flags(plan)
 
     verify = sub.add_parser(
@@ -215,14 +217,38 @@ def cmd_run(args: argparse.Namespace) -> int:
         connect=args.connect or config.browser.connect,
     )
     reporter = ConsoleReporter(verbose=args.debug)
-    result = run_account(config, account, flow, options, browser, reporter)
+    accounts = list(config.accounts.values()) if args.all else [_account(config, args.account)]
+    results = []
+    for account in accounts:
+        try:
+            results.append(run_account(config, account, flow, options, browser, reporter))
+        except NsautoError as exc:
+            if not args.all:
+                raise
+            results.append(_failed_result(account, exc, plan))  # one account's failure doesn't stop the others
+    if len(results) > 1:
+        reporter.fleet_summary(results)
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
-    if not result.ok:
+        data = [r.to_dict() for r in results]
+        print(json.dumps(data if args.all else data[0], indent=2))
+    if not all(r.ok for r in results):
         return ExitCode.FAILED
-    if plan and result.changes_pending:
+    if plan and any(r.changes_pending for r in results):
         return CHANGES_PENDING
     return ExitCode.OK
+
+
+def _failed_result(account, exc: NsautoError, plan: bool):
+    from automation.engine.events import RunResult
+    from automation.secrets.redact import redactor
+
+    return RunResult(
+        account=account.name,
+        account_id=account.account_id,
+        mode="plan" if plan else "run",
+        error=redactor.redact(exc.message),
+        hint=redactor.redact(exc.hint) if exc.hint else None,
+    )
 
 
 def _check_stage_names(flow, options) -> None:

@@ -105,3 +105,21 @@ class ConsoleReporter:
         if self._status is not None:
             self._status.stop()
             self._status = None
+
+    def fleet_summary(self, results: list[RunResult]) -> None:
+        """One line per account after a `--all` run."""
+        self._print("")
+        self._print(f"{'account':<16} {'id':<14} {'result':<8} {'changed':>7} {'seconds':>8}  error", "bold")
+        for r in results:
+            counts = r.counts()
+            outcome = "FAILED" if not r.ok else ("pending" if r.changes_pending else "ok")
+            changed = counts.get("changed", 0) + counts.get("would-change", 0)
+            style = "red" if not r.ok else None
+            self._print(
+                f"{r.account:<16} {r.account_id:<14} {outcome:<8} {changed:>7} {r.seconds:>8.1f}  {r.error or ''}",
+                style,
+            )
+        failed = sum(1 for r in results if not r.ok)
+        self._print(
+            f"{len(results) - failed} of {len(results)} accounts succeeded", "bold red" if failed else "bold green"
+        )
