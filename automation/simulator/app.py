@@ -84,9 +84,7 @@ class App:
             if req.method == "POST" and not hmac.compare_digest(ctx.form.get("_csrf", ""), ctx.session.csrf):
                 from automation.simulator.pages.common import error_page
 
-                return error_page(
-                    ctx, 403, "Your form submission has expired. Reload the page and try again."
-                )
+                return error_page(ctx, 403, "Your form submission has expired. Reload the page and try again.")
         return route.handler(ctx)
 
     def _before_page(self, ctx: Ctx) -> Response | None:

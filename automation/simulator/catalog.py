@@ -209,9 +209,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission("ADMI_RESTWEBSERVICES", "REST Web Services", "setupmach", "restwebservices"),
     Permission("ADMI_WEBSERVICES", "SOAP Web Services", "setupmach", "webservicesexternal"),
     Permission("ADMI_LOGIN_OAUTH2", "Log in using OAuth 2.0 Access Tokens", "setupmach", "oauth2"),
-    Permission(
-        "ADMI_OAUTH2_AUTHORIZED_APPS", "OAuth 2.0 Authorized Applications Management", "setupmach", "oauth2"
-    ),
+    Permission("ADMI_OAUTH2_AUTHORIZED_APPS", "OAuth 2.0 Authorized Applications Management", "setupmach", "oauth2"),
     Permission("ADMI_INTEGRAPP", "Integration Application", "setupmach"),
     Permission("ADMI_ENABLEFEATURES", "Enable Features", "setupmach"),
     Permission("customrecord_expense_tracker", "Expense Tracker", "custrecordmach"),

@@ -92,9 +92,7 @@ def state_snapshot(app: App) -> dict[str, Any]:
             {
                 "id": t.id,
                 "name": t.name,
-                "application": integrations[t.integration_id].name
-                if t.integration_id in integrations
-                else "",
+                "application": integrations[t.integration_id].name if t.integration_id in integrations else "",
                 "user": employees[t.employee_id].name if t.employee_id in employees else "",
                 "role": roles[t.role_id].name if t.role_id in roles else "",
                 "token_id": t.token_id,

@@ -70,9 +70,7 @@ def label_spans(fid: str, label: str, required: bool = False) -> Markup:
         style="cursor:help",
         class_="smallgraytextnolink",
     )
-    inner = tag(
-        "span", link, id=f"{fid}_fs_lbl", class_="labelSpanEdit smallgraytextnolink", data_nsps_type="label"
-    )
+    inner = tag("span", link, id=f"{fid}_fs_lbl", class_="labelSpanEdit smallgraytextnolink", data_nsps_type="label")
     icon = tag("label", "*", class_="uir-required-icon") if required else ""
     return tag(
         "span",
@@ -238,14 +236,10 @@ class Fields:
     def textarea(self, fid: str, label: str, value: str) -> Markup:
         if not self.editable:
             return wrapper(fid, label, "textarea", esc(value), readonly=True)
-        control = tag(
-            "textarea", value, id=fid, name=fid, class_="input uir-custom-field", rows="4", cols="60"
-        )
+        control = tag("textarea", value, id=fid, name=fid, class_="input uir-custom-field", rows="4", cols="60")
         return wrapper(fid, label, "textarea", control)
 
-    def select(
-        self, fid: str, label: str, options: Sequence[Option], value: str, *, required: bool = False
-    ) -> Markup:
+    def select(self, fid: str, label: str, options: Sequence[Option], value: str, *, required: bool = False) -> Markup:
         if not self.editable:
             text = next((t for v, t in options if v == value), "")
             return wrapper(fid, label, "select", esc(text), readonly=True)
@@ -272,17 +266,13 @@ def field_group(label: str, *fields: Markup) -> Markup:
 
 def columns(*cols: Sequence[Markup]) -> Markup:
     """Body fields laid out in columns, as NetSuite's main field area."""
-    return tag(
-        "div", *(tag("div", *c, class_="uir-fieldgroup-column") for c in cols), class_="uir-fieldgroup-row"
-    )
+    return tag("div", *(tag("div", *c, class_="uir-fieldgroup-column") for c in cols), class_="uir-fieldgroup-row")
 
 
 # ---- buttons ---------------------------------------------------------------------------------
 
 
-def button(
-    bid: str, value: str, *, submit: bool = False, onclick: str | None = None, **extra: object
-) -> Markup:
+def button(bid: str, value: str, *, submit: bool = False, onclick: str | None = None, **extra: object) -> Markup:
     """An H button: `input` inside `td#tdbody_<id>` inside `table#tbl_<id>`; `extra` are input attributes."""
     inp = void(
         "input",
@@ -342,9 +332,7 @@ def _alert(kind: str, title: str, descr: str, role: str, extra_class: str = "") 
         void("img", src=f"/images/icons/messagebox/icon_msgbox_{kind}.png", alt=""),
         class_=f"icon {kind}",
     )
-    content = tag(
-        "div", tag("div", title, class_="title"), tag("div", descr, class_="descr"), class_="content"
-    )
+    content = tag("div", tag("div", title, class_="title"), tag("div", descr, class_="descr"), class_="content")
     box = tag("div", icon, content, class_=f"uir-alert-box {kind}{extra_class}", width="100%", role=role)
     return tag("div", box, id="div__alert")
 
@@ -547,6 +535,4 @@ def machine(
     }
     table = tag("table", head, body, edit_row, id=f"{name}_splits", class_="uir-machine-table listtable")
     hidden = void("input", type="hidden", name=f"{name}data", id=f"{name}data", value=data_json(list(rows)))
-    return tag(
-        "div", hidden, buttons, table, class_="uir-machine", id=f"{name}_layer", data_machine=data_json(cfg)
-    )
+    return tag("div", hidden, buttons, table, class_="uir-machine", id=f"{name}_layer", data_machine=data_json(cfg))

@@ -92,9 +92,7 @@ def authenticate(ctx: Ctx) -> AuthResult:
     if "application/x-www-form-urlencoded" in req.headers.get("content-type", ""):
         signed += parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True)
     url = oauth1.base_url("http", req.headers.get("host", ""), req.path)
-    expected = oauth1.signature(
-        oauth1.base_string(req.method, url, signed), integ.consumer_secret, token.token_secret
-    )
+    expected = oauth1.signature(oauth1.base_string(req.method, url, signed), integ.consumer_secret, token.token_secret)
     if not oauth1.signature_matches(expected, params["oauth_signature"]):
         return AuthResult(None, "InvalidSignature")
     if not store.use_nonce(integ.consumer_key, params["oauth_nonce"]):

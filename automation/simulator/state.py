@@ -122,21 +122,16 @@ class Store:
                 db.execute(f"CREATE TABLE {_TABLES[cls]} ({cols})")
             db.execute("CREATE TABLE features (fid TEXT PRIMARY KEY, enabled INTEGER NOT NULL)")
             db.execute(
-                "CREATE TABLE nonces (consumer_key TEXT, nonce TEXT, ts REAL,"
-                " PRIMARY KEY (consumer_key, nonce))"
+                "CREATE TABLE nonces (consumer_key TEXT, nonce TEXT, ts REAL, PRIMARY KEY (consumer_key, nonce))"
             )
-            db.executemany(
-                "INSERT INTO features VALUES (?, ?)", [(f.fid, int(f.default)) for f in FEATURES.values()]
-            )
+            db.executemany("INSERT INTO features VALUES (?, ?)", [(f.fid, int(f.default)) for f in FEATURES.values()])
             self._seed(db)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     def _seed(self, db: sqlite3.Connection) -> None:
         admin_role = Role(ADMIN_ROLE_ID, demo.ADMIN_ROLE, "administrator", standard=True, tfa_required="ROLE")
         self._insert(db, admin_role)
-        self._insert(
-            db, Role(15, "Employee Center", "employee_center", center_type="EMPLOYEE", standard=True)
-        )
+        self._insert(db, Role(15, "Employee Center", "employee_center", center_type="EMPLOYEE", standard=True))
         self._insert(
             db,
             Employee(
@@ -206,9 +201,7 @@ class Store:
             ).fetchall()
         return [self._row_to(cls, r) for r in rows]
 
-    def insert(
-        self, obj: Any, unique: tuple[str, ...] = (), on_id: Callable[[Any], None] | None = None
-    ) -> int:
+    def insert(self, obj: Any, unique: tuple[str, ...] = (), on_id: Callable[[Any], None] | None = None) -> int:
         """Insert; `obj.id == 0` picks the next id (set on `obj`), then `on_id(obj)` may fill fields
         derived from it. Raises DuplicateError on a taken unique value (checked before `on_id`)."""
         with self._tx() as db:
@@ -219,9 +212,7 @@ class Store:
         cls = type(obj)
         with self._tx() as db:
             self._check_unique(db, obj, unique)
-            values = {
-                f.name: _to_sql(getattr(obj, f.name)) for f in dataclasses.fields(cls) if f.name != "id"
-            }
+            values = {f.name: _to_sql(getattr(obj, f.name)) for f in dataclasses.fields(cls) if f.name != "id"}
             sets = ", ".join(f"{k} = ?" for k in values)
             db.execute(f"UPDATE {_TABLES[cls]} SET {sets} WHERE id = ?", [*values.values(), obj.id])
 
@@ -244,9 +235,7 @@ class Store:
 
     def set_features(self, values: dict[str, bool]) -> None:
         with self._tx() as db:
-            db.executemany(
-                "UPDATE features SET enabled = ? WHERE fid = ?", [(int(v), k) for k, v in values.items()]
-            )
+            db.executemany("UPDATE features SET enabled = ? WHERE fid = ?", [(int(v), k) for k, v in values.items()])
 
     # ---- REST bookkeeping ------------------------------------------------------------------
 

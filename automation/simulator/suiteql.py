@@ -76,9 +76,7 @@ def run(store: Store, query: str) -> list[dict[str, Any]]:
         raise QueryError("Invalid search query. Only SELECT ... FROM ... [WHERE ...] is supported here.")
     table = m.group("table").lower()
     if table not in TABLES:
-        raise QueryError(
-            f"Invalid search query. Search error occurred: Record '{m.group('table')}' was not found."
-        )
+        raise QueryError(f"Invalid search query. Search error occurred: Record '{m.group('table')}' was not found.")
     rows = TABLES[table](store)
     for cond in re.split(r"\s+and\s+", m.group("where") or "", flags=re.I) if m.group("where") else []:
         c = _COND.match(cond)

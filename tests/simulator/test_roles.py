@@ -103,8 +103,32 @@ def test_edit_row_then_duplicate_name(admin_page: Page, sim: SimulatorHandle) ->
 def test_missing_name_is_a_native_alert(admin_page: Page, sim: SimulatorHandle) -> None:
     page = admin_page
     page.goto(sim.url + "/app/setup/role.nl")
-    messages: list[str] = []
-    page.once("dialog", lambda d: (messages.append(d.message), d.accept()))
-    page.click("#submitter")
+    page.once("dialog", lambda d: d.accept())
+    with page.expect_event("dialog") as info:
+        page.click("#submitter")
+    assert info.value.message == "Please enter value(s) for: Name"
     expect(page.locator("h1.uir-record-type")).to_have_text("Role")
-    assert messages == ["Please enter value(s) for: Name"]
+    assert page.url.endswith("/app/setup/role.nl")
+
+
+def test_dropdown_typing_filters_and_enter_selects(admin_page: Page, sim: SimulatorHandle) -> None:
+    _enable(sim, "restwebservices", "tba")
+    page = admin_page
+    page.goto(sim.url + "/app/setup/role.nl")
+    assert page.evaluate("nlapiGetFieldValue('centertype')") == "BASIC"
+    page.click("#permissionstxt")
+    page.click("#setupmachtxt")
+    perm = page.locator("#setupmach_splits tr.uir-machine-row-focused input.dropdownInput").first
+    perm.click()
+    perm.press_sequentially("rest")
+    expect(open_list(page).locator("div")).to_have_text(["REST Web Services"])
+    perm.press("Enter")
+    expect(open_list(page)).to_have_count(0)
+    expect(perm).to_have_value("REST Web Services")
+    # Choosing a Setup permission sets its only level, Full.
+    level = page.locator("#setupmach_splits tr.uir-machine-row-focused input.dropdownInput").nth(1)
+    expect(level).to_have_value("Full")
+    # Text that matches no option reverts on blur.
+    field(page, "Center Type").locator("input.dropdownInput").fill("Nonsense Center")
+    field(page, "Name").locator("input").click()
+    expect(field(page, "Center Type").locator("input.dropdownInput")).to_have_value("Classic Center")

@@ -123,9 +123,7 @@ def _auth_tab(fields: Fields, i: Integration) -> Markup:
     oauth2 = field_group(
         "OAuth 2.0",
         fields.checkbox("authcodegrant", "Authorization Code Grant", i.authorization_code_grant),
-        fields.checkbox(
-            "clientcredentials", "Client Credentials (Machine to Machine) Grant", i.client_credentials
-        ),
+        fields.checkbox("clientcredentials", "Client Credentials (Machine to Machine) Grant", i.client_credentials),
         fields.text(
             "redirecturi",
             "Redirect URI",
@@ -148,9 +146,7 @@ def _auth_tab(fields: Fields, i: Integration) -> Markup:
         fields.checkbox("scoperestwebservices", "REST Web Services", i.scope_rest_web_services),
         fields.checkbox("scopesuiteanalytics", "SuiteAnalytics Connect", i.scope_suiteanalytics_connect),
     )
-    legacy = field_group(
-        "User Credentials", fields.checkbox("usercredentials", "User Credentials", i.user_credentials)
-    )
+    legacy = field_group("User Credentials", fields.checkbox("usercredentials", "User Credentials", i.user_credentials))
     return join([tba, oauth2, scopes, legacy])
 
 
@@ -214,9 +210,7 @@ def _render(ctx: Ctx, i: Integration, *, editable: bool, error: str = "", reveal
                 data_form="resetcredentials_form",
             ),
         )
-        after.append(
-            action_form("resetcredentials_form", ctx.session.csrf, f"{URL}?id={i.id}&e=T", "resetcredentials")
-        )
+        after.append(action_form("resetcredentials_form", ctx.session.csrf, f"{URL}?id={i.id}&e=T", "resetcredentials"))
     if reveal:
         after.append(_secrets_block(i))
     return record_page(
@@ -292,9 +286,7 @@ def integration_page(ctx: Ctx) -> Response:
             return not_found_page(ctx)
         current = found
     if ctx.req.method == "GET":
-        reveal = (
-            record_id is not None and not ctx.editing and ctx.session.take_reveal("integration", record_id)
-        )
+        reveal = record_id is not None and not ctx.editing and ctx.session.take_reveal("integration", record_id)
         return _render(ctx, current, editable=record_id is None or ctx.editing, reveal=reveal)
     if current.builtin:
         return error_page(ctx, 403, "This integration record is managed by NetSuite and cannot be edited.")

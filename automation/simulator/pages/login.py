@@ -45,9 +45,7 @@ def _login_form(ctx: Ctx, error: str = "", email: str = "") -> Response:
     ]
     err = tag("div", error, class_="login-error", id="login-error", role="alert") if error else ""
     form = tag("form", *fields, name="login", id="login-form", method="POST", action=action)
-    body = tag(
-        "div", tag("h1", "NetSuite", class_="login-title"), tag("h2", "Log In"), err, form, class_="login-box"
-    )
+    body = tag("div", tag("h1", "NetSuite", class_="login-title"), tag("h2", "Log In"), err, form, class_="login-box")
     return html(bare_document("NetSuite - Login", body))
 
 
@@ -56,9 +54,7 @@ def login_page(ctx: Ctx) -> Response:
         return _login_form(ctx)
     email = ctx.form.get("email", "").strip()
     password = ctx.form.get("password", "")
-    users = [
-        e for e in ctx.app.store.find(Employee, email=email) if e.give_access and e.password_hash and e.roles
-    ]
+    users = [e for e in ctx.app.store.find(Employee, email=email) if e.give_access and e.password_hash and e.roles]
     user = next((u for u in users if check_password(password, u.password_hash)), None)
     if user is None:
         return _login_form(ctx, BAD_LOGIN, email)

@@ -99,11 +99,7 @@ def _permission_machines(ctx: Ctx, role: Role, fields: Fields) -> Markup:
     for tab in PERMISSION_TABS:
         key_field, level_field = f"permkey{tab.number}", f"permlevel{tab.number}"
         mine = {k: v for k, v in role.permissions.items() if k in PERMISSION_BY_KEY}
-        rows = [
-            {key_field: k, level_field: v}
-            for k, v in mine.items()
-            if PERMISSION_BY_KEY[k].category == tab.machine
-        ]
+        rows = [{key_field: k, level_field: v} for k, v in mine.items() if PERMISSION_BY_KEY[k].category == tab.machine]
         offered = _offered(tab, features, set(mine))
         cols = [
             MachineColumn(key_field, "Permission", offered),

@@ -44,9 +44,7 @@ ONCE_TEXT = (
     "confirmation page. Copy them now: they cannot be retrieved later."
 )
 REVOKE_CONFIRM = "Are you sure you want to revoke this token? Applications using it will stop working."
-TBA_OFF = (
-    "To use access tokens, enable the Token-Based Authentication feature (Setup > Company > Enable Features)."
-)
+TBA_OFF = "To use access tokens, enable the Token-Based Authentication feature (Setup > Company > Enable Features)."
 
 
 def _names(ctx: Ctx) -> tuple[dict[int, Integration], dict[int, Employee], dict[int, Role]]:
@@ -105,9 +103,7 @@ def token_list(ctx: Ctx) -> Response:
 
 def _choices(ctx: Ctx) -> tuple[list[tuple[str, str]], list[tuple[str, str]], dict[str, list[list[str]]]]:
     apps, people, roles = _names(ctx)
-    app_options = [
-        (str(i.id), i.name) for i in apps.values() if i.state == "ENABLED" and i.tba and not i.builtin
-    ]
+    app_options = [(str(i.id), i.name) for i in apps.values() if i.state == "ENABLED" and i.tba and not i.builtin]
     users = [e for e in people.values() if e.give_access and e.roles]
     user_options = [(str(e.id), e.name) for e in users]
     roles_by_user = {str(e.id): [[str(r), roles[r].name] for r in e.roles if r in roles] for e in users}
@@ -121,9 +117,7 @@ def _new_form(ctx: Ctx, posted: dict[str, str] | None = None, error: str = "") -
     user = posted.get("entity", "")
     role_options = [(v, t) for v, t in roles_by_user.get(user, [])]
     body = [
-        fields.select(
-            "application", "Application Name", app_options, posted.get("application", ""), required=True
-        ),
+        fields.select("application", "Application Name", app_options, posted.get("application", ""), required=True),
         fields.select("entity", "User", user_options, user, required=True),
         fields.select("role", "Role", role_options, posted.get("role", ""), required=True),
         fields.text("name", "Token Name", posted.get("name", ""), required=True, maxlength=100),
@@ -150,9 +144,7 @@ def _view(ctx: Ctx, token: Token, reveal: bool) -> Response:
             "Application Name",
             apps[token.integration_id].name if token.integration_id in apps else "",
         ),
-        fields.readonly(
-            "entity", "User", people[token.employee_id].name if token.employee_id in people else ""
-        ),
+        fields.readonly("entity", "User", people[token.employee_id].name if token.employee_id in people else ""),
         fields.readonly("role", "Role", roles[token.role_id].name if token.role_id in roles else ""),
         fields.readonly("name", "Token Name", token.name),
     ]
@@ -180,9 +172,7 @@ def _view(ctx: Ctx, token: Token, reveal: bool) -> Response:
                 tag("div", "Token Credentials", class_="fgroup_title"),
                 tag("div", ONCE_TEXT, class_="uir-secrets-warning"),
                 wrapper("tokenid", "TOKEN ID", "text", tag("span", token.token_id), readonly=True),
-                wrapper(
-                    "tokensecret", "TOKEN SECRET", "text", tag("span", token.token_secret), readonly=True
-                ),
+                wrapper("tokensecret", "TOKEN SECRET", "text", tag("span", token.token_secret), readonly=True),
                 class_="uir-secrets uir-field-group",
                 id="tokencredentials",
             )
@@ -221,17 +211,13 @@ def _create(ctx: Ctx) -> Response:
         return _new_form(ctx, posted, "Invalid selection.")
     app, user = apps.get(app_id), people.get(user_id)
     if app is None or app.builtin or app.state != "ENABLED" or not app.tba:
-        return _new_form(
-            ctx, posted, "Select an enabled integration record that uses token-based authentication."
-        )
+        return _new_form(ctx, posted, "Select an enabled integration record that uses token-based authentication.")
     if user is None or not user.give_access:
         return _new_form(ctx, posted, "Select a user who has access to NetSuite.")
     if role_id not in user.roles or role_id not in roles:
         return _new_form(ctx, posted, "The selected role is not assigned to this user.")
     if role_id == ADMIN_ROLE_ID and user_id != ctx.session.user_id:
-        return _new_form(
-            ctx, posted, "You cannot create access tokens for another user with the Administrator role."
-        )
+        return _new_form(ctx, posted, "You cannot create access tokens for another user with the Administrator role.")
     token = Token(
         0,
         posted["name"],
