@@ -84,6 +84,19 @@ def set_checkbox(page: Page, label: str, checked: bool) -> None:
     expect(box).to_be_checked(checked=checked)
 
 
+def add_permission(page: Page, machine: str, permission: str, level: str) -> None:
+    """Add one line to a role's permission machine, finding the cells by their column header."""
+    page.click(f"#{machine}txt")
+    splits = page.locator(f"#{machine}_splits")
+    headers = splits.locator(f"#{machine}_headerrow > td").all_inner_texts()
+    cells = splits.locator("tr.uir-machine-row-focused > td")
+    choose(page, cells.nth(headers.index("Permission")), permission)
+    level_cell = cells.nth(headers.index("Level"))
+    if level_cell.locator("input.dropdownInput").input_value() != level:
+        choose(page, level_cell, level)
+    page.click(f"#{machine}_addedit")
+
+
 def seed_tba_setup(sim: SimulatorHandle) -> dict[str, int]:
     """Features, a TBA role, Jane with access and that role, and a TBA integration, straight in the store.
 

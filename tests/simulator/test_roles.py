@@ -6,25 +6,12 @@ from playwright.sync_api import Page, expect
 
 from automation.simulator.server import SimulatorHandle
 
-from .conftest import choose, choose_field, field, open_list, set_checkbox
+from .conftest import add_permission, choose, choose_field, field, open_list, set_checkbox
 
 
 def _enable(sim: SimulatorHandle, *fids: str) -> None:
     # Shortcut for tests that are not about Enable Features (that page has its own tests).
     sim.app.store.set_features(dict.fromkeys(fids, True))
-
-
-def _add_permission(page: Page, machine: str, permission: str, level: str) -> None:
-    page.click(f"#{machine}txt")
-    splits = page.locator(f"#{machine}_splits")
-    headers = splits.locator(f"#{machine}_headerrow > td").all_inner_texts()
-    edit_row = splits.locator("tr.uir-machine-row-focused")
-    cells = edit_row.locator("> td")
-    choose(page, cells.nth(headers.index("Permission")), permission)
-    level_cell = cells.nth(headers.index("Level"))
-    if level_cell.locator("input.dropdownInput").input_value() != level:
-        choose(page, level_cell, level)
-    page.click(f"#{machine}_addedit")
 
 
 def test_create_role_with_permissions(admin_page: Page, sim: SimulatorHandle) -> None:
@@ -37,9 +24,9 @@ def test_create_role_with_permissions(admin_page: Page, sim: SimulatorHandle) ->
     expect(field(page, "Center Type").locator("input.dropdownInput")).to_have_value("Classic Center")
     page.click("#permissionstxt")
     # Setup permissions offer only Full; the TBA ones appear because the feature is on.
-    _add_permission(page, "setupmach", "Log in using Access Tokens", "Full")
-    _add_permission(page, "setupmach", "REST Web Services", "Full")
-    _add_permission(page, "repmach", "SuiteAnalytics Workbook", "View")
+    add_permission(page, "setupmach", "Log in using Access Tokens", "Full")
+    add_permission(page, "setupmach", "REST Web Services", "Full")
+    add_permission(page, "repmach", "SuiteAnalytics Workbook", "View")
     expect(page.locator("#setupmach_row_1")).to_contain_text("Log in using Access Tokens")
     expect(page.locator("#setupmach_row_2")).to_contain_text("REST Web Services")
     page.click("#authenticationtxt")
@@ -85,7 +72,7 @@ def test_edit_row_then_duplicate_name(admin_page: Page, sim: SimulatorHandle) ->
     field(page, "Name").locator("input").fill("Administrator")
     choose_field(page, "Center Type", "Employee Center")
     page.click("#permissionstxt")
-    _add_permission(page, "listsmach", "Perform Search", "View")
+    add_permission(page, "listsmach", "Perform Search", "View")
     # Clicking a committed row makes it the editing row; Add becomes OK.
     page.locator("#listsmach_row_1 td").first.click()
     expect(page.locator("#listsmach_addedit")).to_have_value("OK")
