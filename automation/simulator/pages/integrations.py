@@ -287,7 +287,8 @@ def integration_page(ctx: Ctx) -> Response:
         current = found
     if ctx.req.method == "GET":
         reveal = record_id is not None and not ctx.editing and ctx.session.take_reveal("integration", record_id)
-        return _render(ctx, current, editable=record_id is None or ctx.editing, reveal=reveal)
+        editable = record_id is None or (ctx.editing and not current.builtin)
+        return _render(ctx, current, editable=editable, reveal=reveal)
     if current.builtin:
         return error_page(ctx, 403, "This integration record is managed by NetSuite and cannot be edited.")
     if ctx.form.get("_action") == "resetcredentials":

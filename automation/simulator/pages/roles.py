@@ -216,7 +216,7 @@ def role_page(ctx: Ctx) -> Response:
             return not_found_page(ctx)
         role = found
     if ctx.req.method == "GET":
-        return _render(ctx, role, editable=record_id is None or ctx.editing)
+        return _render(ctx, role, editable=record_id is None or (ctx.editing and not role.standard))
     if role.standard:
         return error_page(ctx, 403, "Standard roles cannot be edited. Customize the role instead.")
     posted, error = _from_form(ctx, role)
