@@ -34,6 +34,7 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     app: App
     log_requests: bool = False
+    stopping: bool = False  # set by stop(): connections kept alive by browsers get closed
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -45,6 +46,10 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def _serve(self) -> None:
+        if self.server.stopping:
+            self.close_connection = True
+            self._send(Response(503, b"simulator stopped", "text/plain"))
+            return
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY_BYTES:
@@ -120,6 +125,7 @@ class SimulatorHandle:
         return self._server.app.settings.update(changes).to_dict()
 
     def stop(self) -> None:
+        self._server.stopping = True
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote
@@ -24,7 +25,7 @@ class Request:
     headers: dict[str, str]  # lower-case names
     body: bytes = b""
 
-    @property
+    @cached_property
     def query(self) -> dict[str, str]:
         return {k: v[0] for k, v in parse_qs(self.raw_query, keep_blank_values=True).items()}
 
@@ -33,7 +34,7 @@ class Request:
         """Path plus query, as the browser asked for it (used for login redirects)."""
         return self.path + (f"?{self.raw_query}" if self.raw_query else "")
 
-    @property
+    @cached_property
     def cookies(self) -> dict[str, str]:
         jar: SimpleCookie = SimpleCookie()
         try:
@@ -42,7 +43,7 @@ class Request:
             return {}
         return {k: m.value for k, m in jar.items()}
 
-    @property
+    @cached_property
     def form(self) -> dict[str, str]:
         """URL-encoded POST fields (first value of each); empty for other bodies."""
         if "application/x-www-form-urlencoded" not in self.headers.get("content-type", ""):
@@ -106,8 +107,11 @@ class Ctx:
         return self.req.query
 
     def record_id(self) -> int | None:
-        raw = self.query.get("id", "")
-        return int(raw) if raw.lstrip("-").isdigit() else None
+        """The `id` query parameter; None when absent (a new record), -1 when malformed (not found)."""
+        if "id" not in self.query:
+            return None
+        raw = self.query["id"]
+        return int(raw) if raw.lstrip("-").isdigit() else -1
 
     @property
     def editing(self) -> bool:
