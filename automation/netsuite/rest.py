@@ -159,9 +159,7 @@ def _error_fields(status: int, body: bytes) -> tuple[str | None, str]:
     return None, snippet or f"HTTP {status} with an empty body"
 
 
-def verify_tba(
-    rest_url: str, creds: TbaCredentials, timeout: float = 30, realm: str | None = None
-) -> VerifyResult:
+def verify_tba(rest_url: str, creds: TbaCredentials, timeout: float = 30, realm: str | None = None) -> VerifyResult:
     """POST ``SELECT 1 FROM DUAL`` to ``<rest_url>/query/v1/suiteql``, signed with ``creds``.
 
     Returns a ``VerifyResult`` for any HTTP answer; raises ``EnvironmentNotReady`` when there
@@ -186,9 +184,7 @@ def verify_tba(
             },
         )
     except ValueError as exc:  # "unknown url type": no scheme or host
-        raise EnvironmentNotReady(
-            redactor.redact(f"{url!r} is not a usable REST URL ({exc})"), hint
-        ) from None
+        raise EnvironmentNotReady(redactor.redact(f"{url!r} is not a usable REST URL ({exc})"), hint) from None
     try:
         with _opener.open(request, timeout=timeout) as response:
             status, body = response.status, response.read()
@@ -197,9 +193,7 @@ def verify_tba(
         exc.close()
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc
-        raise EnvironmentNotReady(
-            redactor.redact(f"cannot reach SuiteTalk REST at {url}: {reason}"), hint
-        ) from None
+        raise EnvironmentNotReady(redactor.redact(f"cannot reach SuiteTalk REST at {url}: {reason}"), hint) from None
     if status == 200:
         return VerifyResult(True, status, None, "HTTP 200: the credentials were accepted")
     code, detail = _error_fields(status, body)

@@ -70,9 +70,7 @@ class Manifest:
         for key, value in facts.items():
             if redactor.contains_secret(json.dumps(value)):
                 raise ValueError(f"manifest fact {key!r} holds a registered secret; refusing to record it")
-        entry = self._accounts.setdefault(
-            account_id, {"service": service_for(account_id), "items": {}, "facts": {}}
-        )
+        entry = self._accounts.setdefault(account_id, {"service": service_for(account_id), "items": {}, "facts": {}})
         stored_at = _now()
         for name in names:
             entry["items"][name] = {"stored_at": stored_at, "run_id": run_id}
@@ -106,9 +104,7 @@ class Manifest:
     def save(self) -> None:
         """Write atomically with mode 0600 (temp file in the same folder, then rename)."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        payload = json.dumps(
-            {"version": FORMAT_VERSION, "accounts": self._accounts}, indent=2, sort_keys=True
-        )
+        payload = json.dumps({"version": FORMAT_VERSION, "accounts": self._accounts}, indent=2, sort_keys=True)
         # mkstemp creates the file 0600, so the content is never readable by others, even briefly.
         fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=self.path.parent)
         try:

@@ -77,9 +77,7 @@ class Redactor:
                 # Longest first so a value that contains another is replaced whole.
                 ordered = sorted(self._forms, key=len, reverse=True)
                 self._pattern = re.compile("|".join(re.escape(form) for form in ordered))
-                self._bytes_pattern = re.compile(
-                    b"|".join(re.escape(form.encode("utf-8")) for form in ordered)
-                )
+                self._bytes_pattern = re.compile(b"|".join(re.escape(form.encode("utf-8")) for form in ordered))
             return self._pattern, self._bytes_pattern, self._forms
 
     def redact(self, text: str) -> str:

@@ -51,9 +51,7 @@ class SecretStoreError(NsautoError):
 
     exit_code = ExitCode.ENVIRONMENT
 
-    def __init__(
-        self, message: str, hint: str | None = None, *, service: str, name: str, reason: str
-    ) -> None:
+    def __init__(self, message: str, hint: str | None = None, *, service: str, name: str, reason: str) -> None:
         super().__init__(message, hint)
         self.service = service
         self.name = name

@@ -152,9 +152,7 @@ def test_fail_backend_store_errors_carry_no_value() -> None:
 
 
 @needs_secret_service
-@pytest.mark.parametrize(
-    ("kind", "reason"), [("error", "error"), ("corrupt", "mismatch"), ("drop", "mismatch")]
-)
+@pytest.mark.parametrize(("kind", "reason"), [("error", "error"), ("corrupt", "mismatch"), ("drop", "mismatch")])
 def test_failing_backend_fails_only_the_nth_write(
     secret_service: keyring.backend.KeyringBackend, kind: str, reason: str
 ) -> None:
@@ -177,9 +175,7 @@ def test_failing_backend_fails_only_the_nth_write(
 
 @needs_secret_service
 def test_failing_backend_sticky(secret_service: keyring.backend.KeyringBackend) -> None:
-    store = SecretStore(
-        f"nsauto-test-{uuid.uuid4().hex[:12]}", FailingOnNthWrite(secret_service, n=1, sticky=True)
-    )
+    store = SecretStore(f"nsauto-test-{uuid.uuid4().hex[:12]}", FailingOnNthWrite(secret_service, n=1, sticky=True))
     for name in ("a", "b"):
         with pytest.raises(SecretStoreError):
             store.put(name, _value())
@@ -277,9 +273,7 @@ def test_locked_keyring_is_reported_with_an_unlock_hint() -> None:
                 SecretStore("nsauto-test-locked", backend).put("token_secret", "locked-value-123")
             assert "KeyringLocked" in info.value.message and "unlock" in (info.value.hint or "")
         finally:
-            internal.call(
-                "UnlockWithMasterPassword", "o(oayays)", path, format_secret(session, password, "text/plain")
-            )
+            internal.call("UnlockWithMasterPassword", "o(oayays)", path, format_secret(session, password, "text/plain"))
             collection.delete()
 
 

@@ -8,11 +8,13 @@ import hmac
 import importlib.util
 import json
 import re
+import secrets
 import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import pytest
@@ -70,10 +72,7 @@ def test_rfc5849_example_base_string() -> None:
 
 
 def test_header_matches_hand_computed_signature() -> None:
-    url = (
-        "HTTPS://1234567-SB1.SuiteTalk.api.netsuite.com:443/services/rest/query/v1/suiteql"
-        "?limit=10&offset=0&b=x%20y"
-    )
+    url = "HTTPS://1234567-SB1.SuiteTalk.api.netsuite.com:443/services/rest/query/v1/suiteql?limit=10&offset=0&b=x%20y"
     header = oauth1_header("post", url, CREDS, nonce="abc123", timestamp=1700000000)
     # Written out by hand from RFC 5849 §3.4.1: sorted, encoded params incl. the query's.
     base = (
@@ -129,9 +128,7 @@ def _independent_signature(method: str, url: str, fields: dict[str, str], secret
         for k, v in [*params.items(), *parse_qsl(urlsplit(url).query, keep_blank_values=True)]
     )
     base_url = url.split("?", 1)[0]
-    base = "&".join(
-        [method, quote(base_url, safe=""), quote("&".join(f"{k}={v}" for k, v in pairs), safe="")]
-    )
+    base = "&".join([method, quote(base_url, safe=""), quote("&".join(f"{k}={v}" for k, v in pairs), safe="")])
     key = "&".join(quote(s, safe="") for s in secrets)
     return base64.b64encode(hmac.new(key.encode(), base.encode(), hashlib.sha256).digest()).decode()
 
@@ -216,9 +213,7 @@ def test_verify_accepts_good_credentials(fake_rest: tuple[str, _Fake]) -> None:
 
 def test_verify_reports_invalid_login(fake_rest: tuple[str, _Fake]) -> None:
     url, _ = fake_rest
-    wrong = TbaCredentials(
-        CREDS.account_id, CREDS.consumer_key, CREDS.consumer_secret, CREDS.token_id, "nope-1234"
-    )
+    wrong = TbaCredentials(CREDS.account_id, CREDS.consumer_key, CREDS.consumer_secret, CREDS.token_id, "nope-1234")
     result = verify_tba(url, wrong, timeout=5)
     assert not result.ok and result.status == 401
     assert result.error_code == "INVALID_LOGIN"
@@ -273,17 +268,71 @@ def _stop(handle: object) -> None:
             return
 
 
-@pytest.mark.skipif(not HAS_SIMULATOR, reason="automation.simulator.server is not importable yet")
-def test_simulator_refuses_unknown_token() -> None:
+@pytest.fixture
+def simulator() -> Iterator[Any]:
+    if not HAS_SIMULATOR:
+        pytest.skip("automation.simulator.server is not importable yet")
     from automation.simulator.server import start_in_thread
 
     handle = start_in_thread()
     try:
-        result = verify_tba(handle.rest_url, CREDS, timeout=10)
+        yield handle
     finally:
         _stop(handle)
+
+
+def _seed_token(handle: Any) -> TbaCredentials:
+    """A working TBA setup put straight into the simulator's store (the pages have their own tests).
+
+    The simulator verifies signatures with its own OAuth code, so this checks ours against a
+    second, independently written implementation.
+    """
+    from automation.simulator.models import Employee, Integration, Role, Token
+
+    store = handle.app.store
+    store.set_features({"tba": True, "restwebservices": True})
+    perms = {"ADMI_LOGIN_OAUTH": "4", "ADMI_RESTWEBSERVICES": "4", "REPO_ANALYTICS": "4"}
+    role_id = store.insert(Role(0, "nsauto Integration", "customrole_nsauto_test", permissions=perms))
+    user = next(e for e in store.all(Employee) if e.email == "jane@example.com")
+    user.give_access, user.roles = True, [*user.roles, role_id]
+    store.update(user)
+    keys = [secrets.token_hex(32) for _ in range(4)]
+    integ_id = store.insert(
+        Integration(
+            0, "nsauto", "0A1B2C3D-0000-4000-8000-00000000abcd", tba=True, consumer_key=keys[0], consumer_secret=keys[1]
+        )
+    )
+    store.insert(Token(0, "nsauto - Jane - role", integ_id, user.id, role_id, keys[2], keys[3]))
+    return TbaCredentials(handle.account_id, *keys)
+
+
+def _last_rest_detail(handle: Any) -> str:
+    return handle.state()["rest_calls"][-1]["detail"]
+
+
+def test_simulator_refuses_unknown_token(simulator: Any) -> None:
+    result = verify_tba(simulator.rest_url, CREDS, timeout=10)
+    if result.status == 404:
+        pytest.skip("the simulator does not serve SuiteTalk REST (query/v1/suiteql) yet")
     assert not result.ok and result.status == 401
     assert result.error_code == "INVALID_LOGIN"
+
+
+def test_simulator_accepts_our_signature(simulator: Any) -> None:
+    creds = _seed_token(simulator)
+    result = verify_tba(simulator.rest_url, creds, timeout=10)
+    assert (result.ok, result.status, result.error_code) == (True, 200, None), _last_rest_detail(simulator)
+
+
+def test_simulator_refuses_wrong_secret_and_realm(simulator: Any) -> None:
+    creds = _seed_token(simulator)
+    wrong = TbaCredentials(creds.account_id, creds.consumer_key, creds.consumer_secret, creds.token_id, "x" * 64)
+    result = verify_tba(simulator.rest_url, wrong, timeout=10)
+    assert (result.status, result.error_code) == (401, "INVALID_LOGIN")
+    assert _last_rest_detail(simulator) == "InvalidSignature"
+    result = verify_tba(simulator.rest_url, creds, timeout=10, realm=creds.account_id.lower())
+    assert (result.status, result.error_code) == (401, "INVALID_LOGIN")
+    assert _last_rest_detail(simulator) == "InvalidRealm"
 
 
 def test_url_without_scheme_is_environment_not_ready() -> None:
