@@ -17,7 +17,6 @@ from typing import Any
 
 from automation.errors import InputError
 from automation.secrets.redact import redactor
-from automation.secrets.store import service_for
 
 FORMAT_VERSION = 1
 
@@ -70,6 +69,8 @@ class Manifest:
         for key, value in facts.items():
             if redactor.contains_secret(json.dumps(value)):
                 raise ValueError(f"manifest fact {key!r} holds a registered secret; refusing to record it")
+        from automation.secrets.store import service_for  # lazily: keyring's import is slow, not needed to read
+
         entry = self._accounts.setdefault(account_id, {"service": service_for(account_id), "items": {}, "facts": {}})
         stored_at = _now()
         for name in names:
