@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Page
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from automation.engine import model as m
@@ -163,6 +164,9 @@ def _agree_if_asked(s: Session, field: ui.Field, want: bool, popups: list[Page],
                 button.click(timeout=s.timeout_ms)
         except PlaywrightTimeout:
             pass  # some pages leave the window open; the checkbox state below is what counts
+        except PlaywrightError:
+            if not popup.is_closed():
+                raise  # else the window closed under the click, as it should (playwright#26900)
 
 
 def _wait_checkbox(s: Session, field: ui.Field, want: bool, label: str) -> None:
