@@ -1,7 +1,9 @@
 """A per-account record of finished stages, so `run --resume` continues where a run stopped.
 
-It holds stage names, flow positions and run ids only; never a value from a page. Stages are
-idempotent anyway, so resuming at a stage boundary repeats no change: it only saves page loads.
+It holds stage names, flow positions and run ids only; never a value from a page. It is
+written after every stage, so a killed process (or a crashed browser) leaves an accurate
+record. Stages are idempotent anyway: resuming at a stage boundary repeats no change, it only
+saves page loads.
 """
 
 from __future__ import annotations
@@ -29,19 +31,25 @@ class Journal:
         data.setdefault("stages", {})
         return cls(path, data)
 
-    def stage_done(self, stage: str, run_id: str) -> None:
-        self.data["stages"][stage] = {"status": "done", "run_id": run_id, "at": time.time()}
-        self.data.pop("failed", None)
+    def begin(self, run_id: str, resume: bool) -> None:
+        """A fresh run forgets the last one; a resumed run keeps what it finished."""
+        if not resume:
+            self.data = {"stages": {}}
+        self.data["run_id"] = run_id
+        self.save()
 
-    def stage_failed(self, stage: str, where: str, run_id: str) -> None:
-        self.data["stages"][stage] = {"status": "failed", "run_id": run_id, "at": time.time()}
-        self.data["failed"] = {"stage": stage, "where": where, "run_id": run_id}
+    def stage_done(self, stage: str) -> None:
+        self.data["stages"][stage] = {"status": "done", "at": time.time()}
+        self.data.pop("failed", None)
+        self.save()
+
+    def stage_failed(self, stage: str, where: str) -> None:
+        self.data["stages"][stage] = {"status": "failed", "at": time.time()}
+        self.data["failed"] = {"stage": stage, "where": where}
+        self.save()
 
     def resume_point(self, stage_names: list[str]) -> str | None:
-        """The first stage (in flow order) not finished by the last run, or None if all were."""
-        failed = self.data.get("failed")
-        if not failed:
-            return None
+        """The first stage (in flow order) the last run did not finish; None if it finished all."""
         for name in stage_names:
             if self.data["stages"].get(name, {}).get("status") != "done":
                 return name

@@ -87,6 +87,8 @@ class Runner:
         session = self._session(page)
         page.on("dialog", lambda dialog: _on_dialog(dialog, session))
         stages = self._selected_stages()
+        if not self.options.plan:
+            self.journal.begin(self.run_id, resume=self.options.resume)
         logged_in = False
         try:
             for stage in self.flow.stages:
@@ -102,8 +104,6 @@ class Runner:
         finally:
             result.seconds = time.monotonic() - started
             result.stored_secrets = list(session.stored)
-            if not self.options.plan:
-                self.journal.save()
             self.reporter.run_finished(result)
         return result
 
@@ -138,7 +138,9 @@ class Runner:
             return [n for n in names if n in self.options.only]
         start = self.options.from_stage
         if self.options.resume and not self.options.plan:
-            start = self.journal.resume_point(names) or start
+            start = self.journal.resume_point(names)
+            if start is None:
+                return []  # the last run finished every stage: nothing to resume
         if start:
             return names[names.index(start) :]
         return names
@@ -182,7 +184,7 @@ class Runner:
         statuses = {step.status for step in stage_result.steps}
         status: Status = "would-change" if "would-change" in statuses else "changed" if "changed" in statuses else "ok"
         if not self.options.plan:
-            self.journal.stage_done(stage.stage, self.run_id)
+            self.journal.stage_done(stage.stage)
         return self._finish_stage(stage_result, started, status)
 
     def _run_step(self, step: m.StepBase, session: Session, current: dict[str, Any]) -> None:
@@ -214,7 +216,7 @@ class Runner:
         result.resume_from = stage_result.name
         log.error("stage %s failed at %s: %s", stage_result.name, where, message)
         if not self.options.plan:
-            self.journal.stage_failed(stage_result.name, where, self.run_id)
+            self.journal.stage_failed(stage_result.name, where)
 
     def _screenshot(self, session: Session, stage: str) -> str | None:
         """A failure screenshot with password inputs and captured-secret fields masked."""
