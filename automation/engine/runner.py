@@ -7,6 +7,7 @@ leaves a masked screenshot, and the journal says which stage to resume from.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -70,6 +71,7 @@ class Runner:
         self.run_dir = run_dir
         self.run_id = run_id
         self.journal = Journal.for_account(options.artifacts, target.name)
+        self._timeout_cap_s: float | None = None
 
     def run(self, context: BrowserContext) -> RunResult:
         mode = "plan" if self.options.plan else "run"
@@ -160,8 +162,12 @@ class Runner:
             self.reporter.step_finished(step)
             log.info("%s | %s | %s | %s", stage.stage, status, step.item, step.detail)
 
-        current: dict[str, Any] = {"where": "", "started": started, "stage": stage.stage}
+        current: dict[str, Any] = {"where": "", "started": started, "stage": stage.stage, "index": 0}
         session.emit = emit
+        # In a plan, a stage whose prerequisites would change reads a page that may not be set up yet
+        # (no TBA feature, no role): what it cannot read is reported as changing after them.
+        pending = self._pending_prerequisites(stage, result) if self.options.plan else []
+        self._timeout_cap_s = 5.0 if pending else None
         try:
             if stage.skip_if == "verified" and not self.options.rotate:
                 verified = session.verify_stored()
@@ -169,23 +175,58 @@ class Runner:
                     current["where"] = str(stage.where or "")
                     emit("stored credentials pass a signed REST call", "ok", "stage skipped")
                     return self._finish_stage(stage_result, started, "ok")
-            for step in stage.steps:
-                current["where"] = str(step.where or "")
+            for index, step in enumerate(stage.steps):
+                current["where"], current["index"] = str(step.where or ""), index
                 self._run_step(step, session, current)
-        except NsautoError as exc:
-            self._fail(stage_result, session, exc, current["where"], result)
-            return self._finish_stage(stage_result, started, "failed")
-        except Exception as exc:  # a bug or a Playwright error: still a clean stop with a screenshot
-            log.debug("stage %s raised", stage.stage, exc_info=True)
-            text = _first_line(str(exc)) if isinstance(exc, PlaywrightError) else f"{type(exc).__name__}: {exc}"
-            error = StepFailed(f"{_first_line(text)} on {session.page.url}", "run with --headed or --debug to see more")
-            self._fail(stage_result, session, error, current["where"], result)
-            return self._finish_stage(stage_result, started, "failed")
+        except Exception as exc:
+            if not pending:
+                return self._stage_failed(stage_result, session, exc, current, result, started)
+            for step in stage.steps[current["index"] :]:
+                current["where"] = str(step.where or "")
+                try:
+                    args = resolve(arguments(step), session.variables)
+                except NsautoError:  # ${item} and lookups exist only while running
+                    args = arguments(step)
+                emit(_describe(step, args), "would-change", f"after {', '.join(pending)}")
+        finally:
+            self._timeout_cap_s = None
         statuses = {step.status for step in stage_result.steps}
         status: Status = "would-change" if "would-change" in statuses else "changed" if "changed" in statuses else "ok"
         if not self.options.plan:
             self.journal.stage_done(stage.stage)
         return self._finish_stage(stage_result, started, status)
+
+    def _pending_prerequisites(self, stage: m.Stage, result: RunResult) -> list[str]:
+        """Stages this one needs (directly or not) that the plan found changes in."""
+        changing = {s.name for s in result.stages if s.status == "would-change"}
+        needs, seen = list(stage.needs), set()
+        while needs:
+            name = needs.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            with contextlib.suppress(KeyError):
+                needs.extend(self.flow.stage(name).needs)
+        return sorted(seen & changing)
+
+    def _stage_failed(
+        self,
+        stage_result: StageResult,
+        session: Session,
+        exc: Exception,
+        current: dict[str, Any],
+        result: RunResult,
+        started: float,
+    ) -> StageResult:
+        if isinstance(exc, NsautoError):
+            self._fail(stage_result, session, exc, current["where"], result)
+            return self._finish_stage(stage_result, started, "failed")
+        # A bug or a Playwright error: still a clean stop with a screenshot.
+        log.debug("stage %s raised", stage_result.name, exc_info=exc)
+        text = _first_line(str(exc)) if isinstance(exc, PlaywrightError) else f"{type(exc).__name__}: {exc}"
+        error = StepFailed(f"{_first_line(text)} on {session.page.url}", "run with --headed or --debug to see more")
+        self._fail(stage_result, session, error, current["where"], result)
+        return self._finish_stage(stage_result, started, "failed")
 
     def _run_step(self, step: m.StepBase, session: Session, current: dict[str, Any]) -> None:
         fn = STEPS[m.action_of(step)]
@@ -198,7 +239,8 @@ class Runner:
             variables = {**session.variables, "item": item} if step.for_each else session.variables
             args = resolve(raw, variables)
             current["started"] = time.monotonic()
-            session.timeout_ms = (step.timeout or self.options.timeout_s) * 1000
+            seconds = step.timeout or self.options.timeout_s
+            session.timeout_ms = min(seconds, self._timeout_cap_s or seconds) * 1000
             self.reporter.step_started(current["stage"], _describe(step, args))
             fn(session, args)
         session.timeout_ms = self.options.timeout_s * 1000
@@ -214,6 +256,7 @@ class Runner:
         result.error = f"{where}: {message}" if where else message
         result.hint = redactor.redact(exc.hint) if exc.hint else None
         result.resume_from = stage_result.name
+        result.exit_code = int(exc.exit_code)
         log.error("stage %s failed at %s: %s", stage_result.name, where, message)
         if not self.options.plan:
             self.journal.stage_failed(stage_result.name, where)
