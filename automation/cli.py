@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check keyring, browser and video recording")
     doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
     doctor.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    from automation.secrets.commands import register  # argparse only; handlers import the rest lazily
+
+    register(sub)
     return parser
 
 
@@ -126,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "doctor": cmd_doctor,
     }
     try:
-        return int(commands[args.command](args))
+        return int((getattr(args, "handler", None) or commands[args.command])(args))
     except NsautoError as exc:
         return _report_error(exc, args)
     except KeyboardInterrupt:
@@ -231,6 +235,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         data = [r.to_dict() for r in results]
         print(json.dumps(data if args.all else data[0], indent=2))
+    if any(r.exit_code == ExitCode.SECRET_AT_RISK for r in results):
+        return ExitCode.SECRET_AT_RISK  # a secret waits in the recovery file: the most urgent news
     if not all(r.ok for r in results):
         return ExitCode.FAILED
     if plan and any(r.changes_pending for r in results):

@@ -45,6 +45,7 @@ class RunResult:
     service: str = ""
     artifacts: str = ""
     resume_from: str | None = None
+    exit_code: int = 0  # the failing error's code (4: a secret is in the recovery file)
 
     @property
     def ok(self) -> bool:

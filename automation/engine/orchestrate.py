@@ -23,6 +23,7 @@ from automation.engine.variables import variables_for
 from automation.errors import VerificationFailed
 from automation.netsuite.login import Credentials
 from automation.netsuite.rest import VerifyResult, verify_tba
+from automation.secrets.recovery import arm as arm_recovery
 from automation.secrets.redact import RedactingFilter
 from automation.secrets.store import TBA_NAMES, SecretStore, require_writable_keyring, service_for
 
@@ -63,6 +64,7 @@ def prepare(config: Config, account: Account, flow: Flow, artifacts: Path) -> Pr
     check_references(flow, variables)
     credentials_for(account)  # env: and keyring: references resolve now, or fail with their line
     require_writable_keyring()
+    arm_recovery(account.account_id)  # the key is in memory before any one-time secret exists
     run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{account.name}"
     run_dir = artifacts / run_id
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ from automation.engine.session import Session
 from automation.engine.variables import as_bool
 from automation.errors import StepFailed, VerificationFailed
 from automation.netsuite import ui
+from automation.secrets import recovery
 from automation.secrets.store import SecretStoreError
 
 StepFn = Callable[[Session, Any], None]
@@ -461,12 +462,16 @@ def _capture(s: Session, args: dict) -> None:
                 "the page may have changed; run nsauto check",
             )
         values[name] = value
+    done: list[str] = []
     for name, value in values.items():
         try:
             s.store.put(name, value)
-        except SecretStoreError:
-            raise  # the CLI turns this into the recovery path
+        except SecretStoreError as exc:  # never lost: what is not stored yet goes to the recovery file
+            pending = {n: v for n, v in values.items() if n not in done}
+            raise recovery.rescue(s.target.account_id, pending, s.run_id, exc, s.store) from exc
+        done.append(name)
         s.stored.append(name)
+    recovery.supersede(s.target.account_id, list(values))  # older saved copies are now stale
     s.manifest.record(s.target.account_id, list(values), s.run_id, **_facts(s))
     s.manifest.save()
     s.forget_verification()
