@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from automation.simulator import assets
+from automation.simulator import assets, variant
 from automation.simulator.sessions import COOKIE_NAME, SessionStore
 from automation.simulator.settings import Settings, SettingsStore
 from automation.simulator.state import Store
@@ -62,6 +62,8 @@ class App:
         return next((r for r in self._prefixes if path.startswith(r.path)), None)
 
     def handle(self, req: Request) -> Response:
+        variant.activate(self.settings.get().variant)  # markup helpers render ids and labels through it
+        req = variant.canonical_request(req)
         if assets.is_asset(req.path):
             return assets.serve(req.path)
         route = self._route(req.path)

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from automation.simulator import variant
+
 BLANK_GIF = "/images/nav/ns_x.gif"
 
 
@@ -97,7 +99,11 @@ def wrapper(
     """`div.uir-field-wrapper[data-nsps-label]` holding the label and `span.uir-field`.
 
     `show_if` / `enable_if` name a checkbox field; ns.js shows/enables the field while it is checked.
+    Ids and the label pass through the current UI variant (see variant.py).
     """
+    fid, label = variant.field_id(fid), variant.label(label)
+    show_if = variant.field_id(show_if) if show_if else None
+    enable_if = variant.field_id(enable_if) if enable_if else None
     field_span = tag("span", control, class_="uir-field inputreadonly" if readonly else "uir-field")
     return tag(
         "div",
@@ -120,6 +126,7 @@ def wrapper(
 
 def checkbox_control(fid: str, checked: bool, disabled: bool = False) -> Markup:
     """The H checkbox: span `<f>_fs` (checkbox_ck/unck) with `input#<f>_fs_inp` and `img.checkboximage`."""
+    fid = variant.field_id(fid)
     state = "checkbox_ck" if checked else "checkbox_unck"
     return tag(
         "span",
@@ -143,6 +150,7 @@ def checkbox_control(fid: str, checked: bool, disabled: bool = False) -> Markup:
 
 
 def checkbox_readonly(fid: str, checked: bool) -> Markup:
+    fid = variant.field_id(fid)
     return tag(
         "span",
         void("img", class_="checkboximage", src=BLANK_GIF, alt=""),
@@ -157,6 +165,7 @@ Option = tuple[str, str]  # (internal value, visible text)
 
 def select_control(fid: str, options: Sequence[Option], value: str, number: int) -> Markup:
     """The H dropdown widget: visible `inpt_<f>` + hidden `<f>` + arrow in `<f>_fs`; list via ns.js."""
+    fid = variant.field_id(fid)
     text = next((t for v, t in options if v == value), "")
     return tag(
         "span",
@@ -224,8 +233,8 @@ class Fields:
             "input",
             type=input_type,
             class_="input uir-custom-field",
-            id=fid,
-            name=fid,
+            id=variant.field_id(fid),
+            name=variant.field_id(fid),
             value=value,
             maxlength=maxlength,
             size="40",
@@ -236,7 +245,8 @@ class Fields:
     def textarea(self, fid: str, label: str, value: str) -> Markup:
         if not self.editable:
             return wrapper(fid, label, "textarea", esc(value), readonly=True)
-        control = tag("textarea", value, id=fid, name=fid, class_="input uir-custom-field", rows="4", cols="60")
+        shown = variant.field_id(fid)
+        control = tag("textarea", value, id=shown, name=shown, class_="input uir-custom-field", rows="4", cols="60")
         return wrapper(fid, label, "textarea", control)
 
     def select(self, fid: str, label: str, options: Sequence[Option], value: str, *, required: bool = False) -> Markup:
@@ -359,6 +369,7 @@ class Tab:
 
 def subtabs(tabs: Sequence[Tab], group: str = "main") -> Markup:
     """Subtab bar (`a#<tab>txt`) and panes (`div#<tab>_div`); the first tab is shown."""
+    tabs = [Tab(variant.tab_id(t.tab_id), t.label, t.content) for t in tabs]
     cells = join(
         tag(
             "td",
@@ -393,6 +404,7 @@ def subtabs(tabs: Sequence[Tab], group: str = "main") -> Markup:
 
 def list_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Markup:
     """An H list page table: rows `tr#row<N>`, cells `td.listtextctr.uir-list-row-cell`."""
+    headers = [variant.label(h) for h in headers]
     head = tag(
         "tr",
         *(
@@ -473,6 +485,7 @@ def machine(
     `<m>_addedit`, `<m>_remove`) whose last row holds the dropdowns; rows are posted as JSON in the
     hidden `<m>data`. View mode: the same table, plain text.
     """
+    name = variant.machine_id(name)
     texts = {c.field: dict(c.options) for c in cols}
     head = tag(
         "tr",

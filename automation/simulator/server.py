@@ -86,14 +86,14 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def _make_server(host: str, port: int, db: str, latency_ms: int, account_id: str) -> _Server:
+def _make_server(host: str, port: int, db: str, latency_ms: int, account_id: str, ui_variant: str = "") -> _Server:
     store = Store(db)
     try:
         server = _Server((host, port), _Handler)
     except OSError:
         store.close()
         raise
-    server.app = App(store, account_id, Settings(latency_ms=latency_ms))
+    server.app = App(store, account_id, Settings(latency_ms=latency_ms, variant=ui_variant))
     return server
 
 
@@ -144,9 +144,10 @@ def start_in_thread(
     db: str = ":memory:",
     latency_ms: int = 0,
     account_id: str = demo.ACCOUNT_ID,
+    ui_variant: str = "",
 ) -> SimulatorHandle:
     """Start a simulator on a background thread; `port=0` picks a free port (see `.url`)."""
-    server = _make_server(host, port, db, latency_ms, normalize_account_id(account_id))
+    server = _make_server(host, port, db, latency_ms, normalize_account_id(account_id), ui_variant)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="ns-simulator", daemon=True
     )
@@ -175,6 +176,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--latency-ms", type=int, default=0, help="delay added to every HTML page (default 0)")
     p.add_argument("--account-id", default=demo.ACCOUNT_ID, help=f"account id (default {demo.ACCOUNT_ID})")
     p.add_argument("--log-requests", action="store_true", help="log each request line to stderr")
+    p.add_argument(
+        "--variant",
+        default="",
+        choices=["classic", "redwood"],
+        help="UI variant: redwood renames some field/sublist/subtab ids and labels (default classic)",
+    )
     return p
 
 
@@ -194,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     db = args.db or str(default_db_path(account_id))
     try:
-        server = _make_server(args.host, args.port, db, args.latency_ms, account_id)
+        server = _make_server(args.host, args.port, db, args.latency_ms, account_id, args.variant)
     except OSError as exc:
         print(f"simulator: cannot listen on {args.host}:{args.port} or open {db}: {exc}", file=sys.stderr)
         return EXIT_ENVIRONMENT

@@ -19,6 +19,13 @@ class Settings:
     latency_ms: int = 0
     # The 2FA page's "Trust this device for 30 days" box; some accounts do not offer it.
     show_trust_device: bool = True
+    # UI variant: "" (classic) or "redwood": other field/sublist/subtab ids and some labels (variant.py).
+    variant: str = ""
+
+    def __post_init__(self) -> None:
+        from automation.simulator.variant import check_name
+
+        check_name(self.variant)  # a ValueError here makes POST /__sim/settings answer 400
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
