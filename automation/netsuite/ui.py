@@ -12,7 +12,9 @@ machine table ``<machine>_splits`` with an ``<machine>_addedit`` button.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,6 +47,12 @@ class Field:
     label: str
     box: Locator
     found_by: str
+    matched: str = ""  # which locator of a fallback list found it ('' = the first)
+
+    @property
+    def by_fallback(self) -> bool:
+        """Found by a later entry of the list: the first label has drifted and should be updated."""
+        return bool(self.matched) and self.matched != self.label
 
     def kind(self) -> Kind:
         return self.box.evaluate(_KIND_JS)
@@ -70,37 +78,121 @@ _KIND_JS = """(box) => {
 }"""
 
 
-def find_field(page: Page, label: str, timeout_ms: float) -> Field:
-    """The field with this visible label; waits for the page to render it.
+ID_PREFIX = "id:"
+"""A fallback locator written ``id:<fieldid>``: NetSuite's field id (``data-walkthrough="Field:<id>"``,
+``<id>_fs``, ``name=<id>``), tried after the labels when a label has changed."""
+
+
+def field_candidates(spec: str | Sequence[str]) -> list[str]:
+    """A field is one label or a list tried in order: labels first, then ``id:<fieldid>`` fallbacks."""
+    return [spec] if isinstance(spec, str) else [str(c) for c in spec]
+
+
+def field_name(spec: str | Sequence[str]) -> str:
+    """How a field is named in messages: its first locator."""
+    return field_candidates(spec)[0]
+
+
+class FieldNotFound(StepFailed):
+    """No field, or several, for a locator; structured so that `nsauto check` can report it."""
+
+    def __init__(
+        self, message: str, hint: str | None, *, problem: str, count: int = 0, closest: Sequence[str] = ()
+    ) -> None:
+        super().__init__(message, hint)
+        self.problem = problem  # "missing" or "ambiguous"
+        self.count = count
+        self.closest = list(closest)
+
+
+def find_field(page: Page, label: str | Sequence[str], timeout_ms: float) -> Field:
+    """The field with this visible label (or the first of a fallback list that exists); waits for it.
 
     Visible matches win over hidden ones (a hidden one sits on another subtab, which
-    :func:`reveal` opens). More than one visible match is an error, not a guess.
+    :func:`reveal` opens). More than one visible match is an error, not a guess. The wait is for
+    any candidate at once, so a drifted first label costs no timeout when a fallback is there.
     """
-    strategies = _field_strategies(page, label)
-    anything = strategies[0][1]
-    for _, locator in strategies[1:]:
+    candidates = field_candidates(label)
+    name = candidates[0]
+    plans = [(cand, _candidate_strategies(page, cand, index)) for index, cand in enumerate(candidates)]
+    locators = [locator for _, strategies in plans for _, locator in strategies]
+    anything = locators[0]
+    for locator in locators[1:]:
         anything = anything.or_(locator)
     try:
         anything.first.wait_for(state="attached", timeout=timeout_ms)
     except PlaywrightTimeout:
-        raise StepFailed(
-            f"no field labelled '{label}' on {page.url}",
-            _closest_labels_hint(page, label),
-        ) from None
-    for how, locator in strategies:
-        count = locator.count()
-        if count == 0:
-            continue
-        visible = locator.filter(visible=True)
-        n_visible = visible.count()
-        if n_visible == 1:
-            return Field(label, visible.first, how)
-        if n_visible > 1:
-            raise StepFailed(f"{n_visible} fields are labelled '{label}' on {page.url}", "name the subtab first")
-        if count == 1:
-            return Field(label, locator.first, how)
-        raise StepFailed(f"{count} hidden fields are labelled '{label}' on {page.url}", "open the subtab first")
-    raise StepFailed(f"no field labelled '{label}' on {page.url}", _closest_labels_hint(page, label))
+        raise _not_found(page, candidates) from None
+    for cand, strategies in plans:
+        for how, locator in strategies:
+            count = locator.count()
+            if count == 0:
+                continue
+            visible = locator.filter(visible=True)
+            n_visible = visible.count()
+            if n_visible == 1:
+                return Field(name, visible.first, how, cand)
+            if n_visible > 1:
+                raise FieldNotFound(
+                    f"{n_visible} fields are labelled '{cand}' on {page.url}",
+                    "name the subtab first",
+                    problem="ambiguous",
+                    count=n_visible,
+                )
+            if count == 1:
+                return Field(name, locator.first, how, cand)
+            raise FieldNotFound(
+                f"{count} hidden fields are labelled '{cand}' on {page.url}",
+                "open the subtab first",
+                problem="ambiguous",
+                count=count,
+            )
+    raise _not_found(page, candidates)
+
+
+def _not_found(page: Page, candidates: list[str]) -> FieldNotFound:
+    labels = [c for c in candidates if not c.startswith(ID_PREFIX)] or candidates
+    closest = closest_labels(page, labels[0])
+    hint = f"did you mean '{closest[0]}'?" if closest else "check the label against the page (nsauto inspect)"
+    tried = " or ".join(f"'{c}'" for c in candidates)
+    return FieldNotFound(f"no field labelled {tried} on {page.url}", hint, problem="missing", closest=closest)
+
+
+def closest_labels(page: Page, label: str, n: int = 3) -> list[str]:
+    """The page's labels most like ``label`` (case-insensitive), best first."""
+    try:
+        labels = page_labels(page)
+    except Exception:
+        return []
+    by_lower: dict[str, str] = {}
+    for candidate in labels:
+        by_lower.setdefault(candidate.lower(), candidate)
+    matches = difflib.get_close_matches(label.lower(), list(by_lower), n=n, cutoff=0.6)
+    return [by_lower[m] for m in matches]
+
+
+def _candidate_strategies(page: Page, cand: str, index: int) -> list[tuple[str, Locator]]:
+    """Label strategies for a label; id strategies for ``id:<fieldid>``; named for the report."""
+    if cand.startswith(ID_PREFIX):
+        fid = cand[len(ID_PREFIX) :].strip().lstrip("#").removesuffix("_fs")
+        how = f"{'id' if index == 0 else 'id fallback'} {ID_PREFIX}{fid}"
+        return [(how, locator) for locator in _id_strategies(page, fid)]
+    strategies = _field_strategies(page, cand)
+    if index == 0:
+        return strategies
+    return [(f"fallback {how} '{cand}'", locator) for how, locator in strategies]
+
+
+def _id_strategies(page: Page, fid: str) -> list[Locator]:
+    wrapper = (
+        "xpath=ancestor-or-self::div[contains(concat(' ', normalize-space(@class), ' '), ' uir-field-wrapper ')][1]"
+    )
+    return [
+        page.locator(f"div.uir-field-wrapper[data-walkthrough={_css_string('Field:' + fid)}]"),
+        page.locator(f"[id={_css_string(fid + '_fs')}]").locator(wrapper),
+        page.locator(f"[name={_css_string(fid)}]:not([type=hidden])").locator(wrapper),
+        page.locator(f"input[id={_css_string(fid)}], textarea[id={_css_string(fid)}]").locator("xpath=.."),
+    ]
 
 
 def _field_strategies(page: Page, label: str) -> list[tuple[str, Locator]]:
@@ -132,15 +224,6 @@ def page_labels(page: Page) -> list[str]:
           return [...out];
         }"""
     )
-
-
-def _closest_labels_hint(page: Page, label: str) -> str:
-    try:
-        labels = page_labels(page)
-    except Exception:
-        return "check the label against the page (nsauto inspect)"
-    suggestion = did_you_mean(label, labels)
-    return suggestion or "check the label against the page (nsauto inspect)"
 
 
 def reveal(page: Page, box: Locator, timeout_ms: float) -> None:
