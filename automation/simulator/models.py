@@ -83,4 +83,33 @@ class RestCall:
     ts: str
 
 
-RECORD_TYPES: tuple[type, ...] = (Role, Employee, Integration, Token, RestCall)
+@dataclass
+class M2MMapping:
+    """OAuth 2.0 client credentials (M2M) Setup: entity + role + application + uploaded certificate."""
+
+    id: int
+    certificate_id: str  # generated on upload; the JWT's `kid`
+    integration_id: int
+    employee_id: int
+    role_id: int
+    certificate_pem: str  # public: the signature of every assertion is checked against it
+    subject: str = ""
+    key_type: str = ""  # e.g. "EC P-256", "RSA 3072"
+    valid_from: str = ""  # ISO, read from the certificate
+    valid_until: str = ""
+    revoked: bool = False
+    created: str = ""
+
+
+@dataclass
+class BearerToken:
+    """An access token issued by the M2M token endpoint; only its SHA-256 is kept."""
+
+    id: int
+    token_hash: str
+    mapping_id: int
+    scopes: list[str] = field(default_factory=list)
+    expires: int = 0  # epoch seconds on the simulator's clock
+
+
+RECORD_TYPES: tuple[type, ...] = (Role, Employee, Integration, Token, RestCall, M2MMapping, BearerToken)

@@ -21,10 +21,19 @@ from typing import Any, TypeVar
 
 from automation.simulator import demo
 from automation.simulator.catalog import FEATURES
-from automation.simulator.models import RECORD_TYPES, Employee, Integration, RestCall, Role, Token
+from automation.simulator.models import (
+    RECORD_TYPES,
+    BearerToken,
+    Employee,
+    Integration,
+    M2MMapping,
+    RestCall,
+    Role,
+    Token,
+)
 from automation.simulator.passwords import hash_password
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 NONCE_TTL_SECONDS = 15 * 60  # longer than the 5-minute timestamp window, so replays stay caught
 
 T = TypeVar("T")
@@ -35,9 +44,19 @@ _TABLES: dict[type, str] = {
     Integration: "integrations",
     Token: "tokens",
     RestCall: "rest_calls",
+    M2MMapping: "m2m_mappings",
+    BearerToken: "bearer_tokens",
 }
 # First id handed out per table, imitating NetSuite's ranges (custom roles start above 1000).
-_FIRST_IDS: dict[type, int] = {Role: 1001, Employee: 1, Integration: 101, Token: 1, RestCall: 1}
+_FIRST_IDS: dict[type, int] = {
+    Role: 1001,
+    Employee: 1,
+    Integration: 101,
+    Token: 1,
+    RestCall: 1,
+    M2MMapping: 1,
+    BearerToken: 1,
+}
 
 ADMIN_ROLE_ID = 3
 BUILTIN_SDF_APP_ID = "D5C7B6A4-3E21-4F7B-9C3A-1B2D3E4F5A6B"
