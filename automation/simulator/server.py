@@ -8,6 +8,7 @@ import re
 import signal
 import sys
 import threading
+import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -79,6 +80,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header follows the simulated clock (settings.clock_ahead_s), as a skewed server's would."""
+        if timestamp is None:
+            timestamp = time.time() + self.server.app.settings.get().clock_ahead_s
+        return super().date_time_string(timestamp)
 
     def log_message(self, format: str, *args: Any) -> None:
         # Request lines carry no secrets (logins and forms are POST bodies), but stay quiet by default.

@@ -21,6 +21,9 @@ class Settings:
     show_trust_device: bool = True
     # UI variant: "" (classic) or "redwood": other field/sublist/subtab ids and some labels (variant.py).
     variant: str = ""
+    # Seconds the simulated NetSuite clock runs ahead of this machine (Date header, JWT exp/iat checks):
+    # a skewed server makes a fresh OAuth 2.0 client assertion look expired.
+    clock_ahead_s: int = 0
 
     def __post_init__(self) -> None:
         from automation.simulator.variant import check_name
