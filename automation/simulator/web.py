@@ -45,11 +45,45 @@ class Request:
 
     @cached_property
     def form(self) -> dict[str, str]:
-        """URL-encoded POST fields (first value of each); empty for other bodies."""
-        if "application/x-www-form-urlencoded" not in self.headers.get("content-type", ""):
+        """POST fields (first value of each), URL-encoded or the text parts of multipart; else empty."""
+        content_type = self.headers.get("content-type", "")
+        if "multipart/form-data" in content_type:
+            return self._multipart[0]
+        if "application/x-www-form-urlencoded" not in content_type:
             return {}
         text = self.body.decode("utf-8", errors="replace")
         return {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+
+    @property
+    def files(self) -> dict[str, tuple[str, bytes]]:
+        """Uploaded files of a multipart POST: field name -> (file name, content)."""
+        if "multipart/form-data" not in self.headers.get("content-type", ""):
+            return {}
+        return self._multipart[1]
+
+    @cached_property
+    def _multipart(self) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
+        """A file upload (the M2M certificate) arrives as multipart/form-data; parsed with the email package."""
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        head = f"Content-Type: {self.headers.get('content-type', '')}\r\n\r\n".encode("latin-1", "replace")
+        message = BytesParser(policy=HTTP).parsebytes(head + self.body)
+        fields: dict[str, str] = {}
+        files: dict[str, tuple[str, bytes]] = {}
+        if not message.is_multipart():
+            return fields, files
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if not isinstance(name, str) or name in fields or name in files:
+                continue
+            payload = part.get_payload(decode=True) or b""
+            filename = part.get_filename()
+            if filename is not None:
+                files[name] = (filename, payload)
+            else:
+                fields[name] = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+        return fields, files
 
     def json(self) -> Any:
         return json.loads(self.body.decode("utf-8")) if self.body else None
