@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from automation.yamlsource import FieldError, did_you_mean
 
@@ -44,18 +44,42 @@ class StepBase(_Model):
 # --- arguments -----------------------------------------------------------------------------
 
 
+def _locator_list(value: Any) -> Any:
+    """A field locator list: labels first, then ``id:<fieldid>`` fallbacks (not CSS ``#ids``)."""
+    items = value if isinstance(value, list) else [value] if isinstance(value, str) else None
+    if items is None:
+        return value  # pydantic names the wrong type
+    if not items:
+        raise FieldError("an empty list names no field", "write the label first: [Label, id:fieldid]")
+    for index, item in enumerate(items):
+        path = (index,) if isinstance(value, list) else ()
+        if not isinstance(item, str) or not item.strip():
+            raise FieldError("each entry must be a label or id:<fieldid>", None, path)
+        if item.startswith("#"):
+            fid = item.lstrip("#").removesuffix("_fs").removesuffix("_inp")
+            raise FieldError(f"write an id fallback as id:{fid}", f"e.g. [Label, id:{fid}]", path)
+    return value
+
+
+FieldLocator = Annotated[str | Annotated[list[str], Field(min_length=1)], BeforeValidator(_locator_list)]
+"""A field: its visible label, or a list tried in order (labels, then ``id:<fieldid>``), so that a
+renamed label is found by a fallback and `nsauto check` reports the drift before it breaks."""
+
+_LOCATOR_HELP = " Or a list tried in order: labels, then id:<fieldid> (e.g. [Center Type, id:centertype])."
+
+
 class FillArgs(_Model):
-    field: str = Field(description="The field's visible label.")
+    field: FieldLocator = Field(description="The field's visible label." + _LOCATOR_HELP)
     value: str
 
 
 class ChooseArgs(_Model):
-    field: str = Field(description="The dropdown's visible label.")
+    field: FieldLocator = Field(description="The dropdown's visible label." + _LOCATOR_HELP)
     option: str = Field(description="The option's visible text.")
 
 
 class CheckArgs(_Model):
-    field: str = Field(description="The checkbox's visible label.")
+    field: FieldLocator = Field(description="The checkbox's visible label." + _LOCATOR_HELP)
     value: bool | str = Field(True, description="true to check, false to uncheck, or ${variable}.")
 
     @field_validator("value", mode="before")
@@ -174,17 +198,17 @@ class Check(StepBase):
         None, description="If NetSuite opens a terms popup window, click this button in it (e.g. I Agree)."
     )
 
-    @field_validator("check", mode="before", json_schema_input_type=str | CheckArgs)
+    @field_validator("check", mode="before", json_schema_input_type=str | list[str] | CheckArgs)
     @classmethod
     def _label_alone(cls, value: Any) -> Any:
-        """``check: Label`` is short for ``check: {field: Label}``."""
-        return {"field": value} if isinstance(value, str) else value
+        """``check: Label`` (or ``check: [Label, id:x]``) is short for ``check: {field: ...}``."""
+        return {"field": value} if isinstance(value, str | list) else value
 
 
 class Uncheck(StepBase):
     """Clear a checkbox, only if it is ticked."""
 
-    uncheck: str
+    uncheck: FieldLocator
 
 
 class FindRecord(StepBase):
