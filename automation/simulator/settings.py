@@ -24,6 +24,9 @@ class Settings:
     # Seconds the simulated NetSuite clock runs ahead of this machine (Date header, JWT exp/iat checks):
     # a skewed server makes a fresh OAuth 2.0 client assertion look expired.
     clock_ahead_s: int = 0
+    # Fault injection (faults.py): {"error_500": {"rate": 0.2}, "slow_pages": true, ...}; seeded, so repeatable.
+    faults: dict[str, Any] = dataclasses.field(default_factory=dict)
+    fault_seed: int = 0
 
     def __post_init__(self) -> None:
         from automation.simulator.variant import check_name
@@ -77,4 +80,8 @@ def _coerce(key: str, type_name: Any, value: Any) -> Any:
         if not isinstance(value, str):
             raise ValueError(f"setting {key!r} must be a string")
         return value
+    if name.startswith("dict") and key == "faults":
+        from automation.simulator.faults import normalize
+
+        return normalize(value)
     raise ValueError(f"setting {key!r} has an unsupported type")
