@@ -87,14 +87,23 @@ class App:
                 from automation.simulator.pages.common import error_page
 
                 return error_page(ctx, 403, "Your form submission has expired. Reload the page and try again.")
-        return route.handler(ctx)
+        response = route.handler(ctx)
+        return self._after_page(ctx, response) if route.page else response
 
     def _before_page(self, ctx: Ctx) -> Response | None:
         """Page-level effects of the current settings; a Response here replaces the page."""
         latency = self.settings.get().latency_ms
         if latency:
             time.sleep(latency / 1000)
-        return None
+        from automation.simulator import faults
+
+        return faults.before_page(self, ctx)
+
+    def _after_page(self, ctx: Ctx, response: Response) -> Response:
+        """Fault effects that rewrite a rendered page (late forms, login interstitials); see faults.py."""
+        from automation.simulator import faults
+
+        return faults.after_page(self, ctx, response)
 
     def login_redirect(self, target: str) -> str:
         """H: `/app/login/secure/enterpriselogin.nl?c=<ACCT>&redirect=<path>&whence=`."""

@@ -9,8 +9,9 @@ if TYPE_CHECKING:
 
 
 def all_routes() -> list[Route]:
-    from automation.simulator import control, rest
+    from automation.simulator import control, fault_pages, rest
     from automation.simulator.pages import dashboard, employees, features, integrations, login, roles, tokens
 
     modules = (login, dashboard, features, roles, employees, integrations, tokens)
-    return [route for module in modules for route in module.ROUTES] + rest.routes() + control.routes()
+    pages = [route for module in modules for route in module.ROUTES]
+    return pages + rest.routes() + control.routes() + fault_pages.ROUTES
