@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from automation.simulator import oauth1, suiteql
+from automation.simulator import oauth2 as sim_oauth2
 from automation.simulator.catalog import PERMISSION_BY_NAME, REST_REQUIRED_PERMISSIONS
 from automation.simulator.models import Employee, Integration, Role, Token
 from automation.simulator.state import ADMIN_ROLE_ID
@@ -172,8 +173,13 @@ def _catalog(ctx: Ctx) -> Response:
 def handle(ctx: Ctx) -> Response:
     """Every request under /services/rest/: authenticate, record the call, then answer."""
     req = ctx.req
-    result = authenticate(ctx)
-    if result.token is None or result.detail:
+    if sim_oauth2.is_bearer(ctx):  # OAuth 2.0: a token from the client credentials endpoint
+        result = AuthResult(None, sim_oauth2.bearer_problem(ctx))
+        accepted = not result.detail
+    else:
+        result = authenticate(ctx)
+        accepted = result.token is not None and not result.detail
+    if not accepted:
         ctx.app.store.add_rest_call(req.method, req.path, 401, result.detail)
         return json_response(INVALID_LOGIN, 401, ERROR_TYPE)
     if req.path == SUITEQL_PATH and req.method == "POST":

@@ -9,9 +9,9 @@ if TYPE_CHECKING:
 
 
 def all_routes() -> list[Route]:
-    from automation.simulator import control, fault_pages, rest
-    from automation.simulator.pages import dashboard, employees, features, integrations, login, roles, tokens
+    from automation.simulator import control, fault_pages, oauth2, rest
+    from automation.simulator.pages import dashboard, employees, features, integrations, login, m2m, roles, tokens
 
-    modules = (login, dashboard, features, roles, employees, integrations, tokens)
+    modules = (login, dashboard, features, roles, employees, integrations, tokens, m2m)
     pages = [route for module in modules for route in module.ROUTES]
-    return pages + rest.routes() + control.routes() + fault_pages.ROUTES
+    return pages + oauth2.routes() + rest.routes() + control.routes() + fault_pages.ROUTES

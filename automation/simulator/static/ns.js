@@ -499,6 +499,17 @@
     NS.onFieldChanged("application", autofill);
     NS.onFieldChanged("role", autofill);
   };
+  // OAuth 2.0 M2M mapping popup: the Role list follows the chosen Entity.
+  NS.pages.m2mmapping = function (data) {
+    NS.onFieldChanged("entity", function () {
+      NS.dropdown.setOptions("role", data.roles_by_entity[NS.dropdown.getValue("entity")] || [], "", true);
+    });
+  };
+  // After a saved mapping the popup reloads the list that opened it and closes.
+  NS.pages.m2mdone = function () {
+    if (window.opener && !window.opener.closed) window.opener.location.reload();
+    window.close();
+  };
   NS.pages.loginchallenge = function () {
     var form = byId("loginchallenge_form");
     var code = $("input[type=tel]");
