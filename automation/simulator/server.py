@@ -184,6 +184,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--account-id", default=demo.ACCOUNT_ID, help=f"account id (default {demo.ACCOUNT_ID})")
     p.add_argument("--log-requests", action="store_true", help="log each request line to stderr")
     p.add_argument(
+        "--faults",
+        default="",
+        metavar="LIST",
+        help="faults to inject, e.g. slow_pages,error_500:rate=0.3,session_expiry (see docs/faults.md)",
+    )
+    p.add_argument("--fault-seed", type=int, default=0, metavar="N", help="seed of the fault sequences (default 0)")
+    p.add_argument("--fault-rate", type=float, metavar="R", help="rate (0..1) of every listed fault that has one")
+    p.add_argument(
         "--variant",
         default="",
         choices=["classic", "redwood"],
@@ -206,6 +214,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.latency_ms < 0 or not 0 <= args.port <= 65535:
         print("simulator: --latency-ms and --port must be non-negative (port at most 65535)", file=sys.stderr)
         return EXIT_BAD_INPUT
+    from automation.simulator.faults import parse_cli
+
+    try:
+        if args.fault_seed < 0:
+            raise ValueError("--fault-seed must be non-negative")
+        faults = parse_cli(args.faults, args.fault_rate)
+    except ValueError as exc:
+        print(f"simulator: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     db = args.db or str(default_db_path(account_id))
     try:
         server = _make_server(args.host, args.port, db, args.latency_ms, account_id, args.variant)
@@ -213,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simulator: cannot listen on {args.host}:{args.port} or open {db}: {exc}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     server.log_requests = args.log_requests
+    server.app.settings.update({"faults": faults, "fault_seed": args.fault_seed})
     port = server.server_address[1]
 
     def _stop(signum: int, frame: FrameType | None) -> None:
