@@ -12,6 +12,7 @@ from automation.simulator.catalog import (
     PERMISSION_BY_KEY,
 )
 from automation.simulator.models import Employee, Integration, RestCall, Role, Token
+from automation.simulator.oauth2 import mappings_snapshot
 from automation.simulator.web import Ctx, Response, json_response
 
 if TYPE_CHECKING:
@@ -84,6 +85,9 @@ def state_snapshot(app: App) -> dict[str, Any]:
                 "user_credentials": i.user_credentials,
                 "consumer_key": i.consumer_key,
                 "consumer_secret": i.consumer_secret,
+                # One credentials block: CONSUMER KEY / CLIENT ID, CONSUMER SECRET / CLIENT SECRET.
+                "client_id": i.consumer_key,
+                "client_secret": i.consumer_secret,
                 "builtin": i.builtin,
             }
             for i in integrations.values()
@@ -101,6 +105,7 @@ def state_snapshot(app: App) -> dict[str, Any]:
             }
             for t in store.all(Token)
         ],
+        "m2m_mappings": mappings_snapshot(store),
         "rest_calls": [
             {"method": c.method, "path": c.path, "status": c.status, "detail": c.detail, "ts": c.ts}
             for c in store.all(RestCall)

@@ -200,7 +200,7 @@ def _render(ctx: Ctx, i: Integration, *, editable: bool, error: str = "", reveal
     )
     extra: tuple[Markup, ...] = ()
     after: list[Markup] = []
-    if editable and not is_new and i.tba:
+    if editable and not is_new and (i.tba or i.client_credentials or i.authorization_code_grant):
         extra = (
             button(
                 "resetcredentials",
@@ -292,8 +292,8 @@ def integration_page(ctx: Ctx) -> Response:
     if current.builtin:
         return error_page(ctx, 403, "This integration record is managed by NetSuite and cannot be edited.")
     if ctx.form.get("_action") == "resetcredentials":
-        if current.id == 0 or not current.tba:
-            return error_page(ctx, 400, "Credentials can be reset only for token-based integrations.")
+        if current.id == 0 or not (current.tba or current.client_credentials or current.authorization_code_grant):
+            return error_page(ctx, 400, "Credentials can be reset only for token-based or OAuth 2.0 integrations.")
         key, secret = new_credentials()
         store.update(replace(current, consumer_key=key, consumer_secret=secret))
         ctx.session.allow_reveal("integration", current.id)
