@@ -34,7 +34,14 @@ MENU: list[MenuItem] = [
             (
                 "Integration",
                 None,
-                [("Manage Integrations", "/app/common/integration/integrapplist.nl?showall=T", [])],
+                [
+                    ("Manage Integrations", "/app/common/integration/integrapplist.nl?showall=T", []),
+                    (
+                        "Manage Authentication",
+                        None,
+                        [("OAuth 2.0 Client Credentials (M2M) Setup", "/app/oauth2/clientcredentials/setup.nl", [])],
+                    ),
+                ],
             ),
         ],
     ),
