@@ -112,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["simulator"] and words[1:2] != ["--help"] and words[1:2] != ["-h"]:
+        # argparse.REMAINDER rejects a leading --option, so `nsauto simulator --port 8231` went wrong.
+        from automation.simulator.server import main as simulator_main
+
+        return simulator_main(words[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
