@@ -239,9 +239,9 @@ def _entity_problem(store: Store, mapping: M2MMapping, *permissions: str) -> str
     user, role = store.get(Employee, mapping.employee_id), store.get(Role, mapping.role_id)
     if user is None or not user.give_access or role is None or role.inactive or role.id not in user.roles:
         return "EntityOrRoleDisabled"
-    if role.id != ADMIN_ROLE_ID:  # Administrator holds every permission
-        if any(PERMISSION_BY_NAME[p].key not in role.permissions for p in permissions):
-            return "InsufficientPermission"
+    lacking = any(PERMISSION_BY_NAME[p].key not in role.permissions for p in permissions)
+    if lacking and role.id != ADMIN_ROLE_ID:  # Administrator holds every permission
+        return "InsufficientPermission"
     return ""
 
 
