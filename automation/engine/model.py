@@ -258,6 +258,69 @@ class RevokeOthers(StepBase):
     revoke_others: RevokeOthersArgs
 
 
+# --- OAuth 2.0 client credentials (M2M): popup window, upload from memory, certificate list ---------
+
+
+class PopupArgs(_Model):
+    open: str = Field(description="The button that opens the popup window, e.g. Create New.")
+    steps: list[Step] = Field(description="Steps run inside the popup; Save there usually closes it.")
+
+
+class Popup(StepBase):
+    """Click a button that opens a popup window and run steps in it; the opener is reloaded after."""
+
+    popup: PopupArgs
+
+
+class UploadArgs(_Model):
+    field: str = Field(description="The file field's visible label.")
+    certificate: Literal["generated"] = Field(
+        "generated",
+        description="'generated': a new key pair and self-signed certificate (setup.oauth2); the certificate "
+        "is uploaded from memory, the private key is kept in memory for store_key.",
+    )
+
+
+class Upload(StepBase):
+    """Upload a file into a file field from memory (no file on disk)."""
+
+    upload: UploadArgs
+
+
+class MakeRoomArgs(_Model):
+    limit: int = Field(5, ge=1, description="Active rows NetSuite allows per `per` group (five certificates).")
+    per: dict[str, str] = Field(description="Column label → value of the group the limit counts (the application).")
+    ours: dict[str, str] = Field(description="Column label → value of the rows this setup may revoke.")
+    column: str = Field("Certificate ID", description="The column that holds the certificate id.")
+
+
+class MakeRoom(StepBase):
+    """On the list page, revoke the oldest unused row of ours when the group is at its limit."""
+
+    make_room: MakeRoomArgs
+
+
+class StoreKeyArgs(_Model):
+    column: str = Field("Certificate ID", description="The column of the new certificate's row to keep.")
+
+
+class StoreKey(StepBase):
+    """Read the uploaded certificate's id from the list, verify with the new key, then keyring."""
+
+    store_key: StoreKeyArgs = Field(default_factory=StoreKeyArgs)
+
+
+class RevokeReplacedArgs(_Model):
+    match: dict[str, str] = Field(description="Column label → value that our rows share.")
+    column: str = Field("Certificate ID", description="The column that holds the certificate id.")
+
+
+class RevokeReplaced(StepBase):
+    """After store_key stored a new certificate, revoke our other active ones on the list page."""
+
+    revoke_replaced: RevokeReplacedArgs
+
+
 STEP_TYPES: dict[str, type[StepBase]] = {
     "login": Login,
     "open": Open,
@@ -273,6 +336,11 @@ STEP_TYPES: dict[str, type[StepBase]] = {
     "lookup": Lookup,
     "click": Click,
     "revoke_others": RevokeOthers,
+    "popup": Popup,
+    "upload": Upload,
+    "make_room": MakeRoom,
+    "store_key": StoreKey,
+    "revoke_replaced": RevokeReplaced,
 }
 MODIFIERS = tuple(StepBase.model_fields)
 
@@ -290,9 +358,15 @@ Step = Annotated[
     | Capture
     | Lookup
     | Click
-    | RevokeOthers,
+    | RevokeOthers
+    | Popup
+    | Upload
+    | MakeRoom
+    | StoreKey
+    | RevokeReplaced,
     Field(description="One step: exactly one action key, plus optional modifiers."),
 ]
+PopupArgs.model_rebuild()  # its steps are Steps, which include Popup
 
 
 def action_of(step: StepBase) -> str:
@@ -315,8 +389,11 @@ class Stage(_Model):
         default_factory=list,
         description="Stages that must run before this one; the composite must list them earlier.",
     )
-    skip_if: Literal["verified"] | None = Field(
-        None, description="'verified': skip when the stored credentials pass a signed REST call."
+    skip_if: Literal["verified", "m2m_verified"] | None = Field(
+        None,
+        description="'verified': skip when the stored TBA credentials pass a signed REST call; "
+        "'m2m_verified': when the stored M2M key gets a token, SuiteQL passes with it and the certificate "
+        "does not expire within 60 days.",
     )
     steps: list[Step]
     where: Where | None = Field(None, exclude=True)
