@@ -134,7 +134,12 @@ BOXES_JS = """(selectors) => {
   return found.map((el) => {
     const wrapper = el.closest("div.uir-field-wrapper[data-nsps-label]");
     const label = wrapper ? wrapper.querySelector("[data-nsps-type='field_label'], .uir-label") : null;
-    return { label: wrapper ? wrapper.getAttribute("data-nsps-label") : "", mask: box(el),
-             control: label && sized(label) ? box(label) : null };
+    let control = null;
+    if (label && sized(label)) {  // the text itself, not the label's full-width block
+      const range = document.createRange();
+      range.selectNodeContents(label);
+      control = box(range);
+    }
+    return { label: wrapper ? wrapper.getAttribute("data-nsps-label") : "", mask: box(el), control };
   });
 }"""

@@ -49,9 +49,9 @@ class RunRecorder:
         flow: Flow,
         *,
         video: bool = True,
-        title_hold_ms: int = 2500,
-        summary_hold_ms: int = 3000,
-        secret_hold_ms: int = 1200,
+        title_hold_ms: int = 2000,
+        summary_hold_ms: int = 2500,
+        secret_hold_ms: int = 1000,
     ) -> None:
         self.flow = flow
         self.labels = secret_labels(flow)

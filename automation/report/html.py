@@ -93,6 +93,10 @@ class HtmlReport:
     def run_finished(self, result: RunResult) -> None:
         self.write(result)  # again in closed(), with the recording's files linked
 
+    def summary_lines(self) -> list[str]:
+        """What to tell the user after the run (same shape as RunRecorder's)."""
+        return [f"report: {self.path}"] if self.path is not None else []
+
     # --- work ----------------------------------------------------------------------------------
 
     def capture(self, stage: str) -> None:
