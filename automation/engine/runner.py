@@ -19,6 +19,7 @@ from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from automation.engine import model as m
+from automation.engine import recovery, session_cache
 from automation.engine.events import Reporter, RunResult, StageResult, Status, StepResult
 from automation.engine.journal import Journal
 from automation.engine.loader import Flow
@@ -42,7 +43,9 @@ class RunOptions:
     resume: bool = False
     rotate: bool = False
     timeout_s: float = 60.0
-    retries: int = 1
+    retries: int = 2  # extra attempts after a transient failure, for steps without their own `retries`
+    relogins: int = 2  # lost sessions survived per run (log in again, the stage starts over)
+    fresh_login: bool = False  # ignore a kept session (engine/session_cache.py)
     artifacts: Path = Path("runs")
 
 
@@ -88,6 +91,10 @@ class Runner:
         page.set_default_timeout(self.options.timeout_s * 1000)
         session = self._session(page)
         page.on("dialog", lambda dialog: _on_dialog(dialog, session))
+        self.recovery = recovery.Recovery(
+            recovery.Policy(retries=self.options.retries, relogins=self.options.relogins),
+            on_new_page=lambda new: new.on("dialog", lambda dialog: _on_dialog(dialog, session)),
+        )
         stages = self._selected_stages()
         if not self.options.plan:
             self.journal.begin(self.run_id, resume=self.options.resume)
@@ -97,7 +104,7 @@ class Runner:
                 if stage.stage not in stages:
                     continue
                 if stage.stage != "login" and not logged_in and "login" not in stages:
-                    session.log_in(page)  # a selected stage still needs a session
+                    self.recovery.call(lambda: session.log_in(session.page), session, stage.stage)  # needs a session
                 stage_result = self._run_stage(stage, session, result)
                 if stage.stage == "login":
                     logged_in = True
@@ -130,7 +137,9 @@ class Runner:
             run_id=self.run_id,
             plan=self.options.plan,
             timeout_ms=self.options.timeout_s * 1000,
-            log_in=do_log_in,
+            log_in=session_cache.cached_login(
+                do_log_in, self.target.account_id, self.target.ui_url, self.options.fresh_login
+            ),
             before_action=self.before_action or (lambda locator, what: None),
         )
 
@@ -175,9 +184,7 @@ class Runner:
                     current["where"] = str(stage.where or "")
                     emit("stored credentials pass a signed REST call", "ok", "stage skipped")
                     return self._finish_stage(stage_result, started, "ok")
-            for index, step in enumerate(stage.steps):
-                current["where"], current["index"] = str(step.where or ""), index
-                self._run_step(step, session, current)
+            self.recovery.run_stage(stage, session, current, self._run_step, emit)
         except Exception as exc:
             if not pending:
                 return self._stage_failed(stage_result, session, exc, current, result, started)
