@@ -12,10 +12,11 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from playwright.sync_api import Page
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from automation.engine import check
 from automation.engine import model as m
 from automation.engine.session import Session
 from automation.engine.variables import as_bool
@@ -63,17 +64,22 @@ def step_tab(s: Session, path: str) -> None:
     if _new_record_pending(s):
         s.emit(f"tab {path}", "would-change", "new record")
         return
+    if s.check:
+        check.guard(s)
     ui.open_tab(s.page, path, s.timeout_ms)
-    s.emit(f"tab {path}", "ok", "")
+    s.emit(f"tab {path}", "found" if s.check else "ok", "")
 
 
 def step_fill(s: Session, args: dict) -> None:
-    label, value = args["field"], str(args["value"])
+    spec, value = args["field"], str(args["value"])
+    label = ui.field_name(spec)
     item = f"{label} = {value}"
     if _new_record_pending(s):
         s.emit(item, "would-change", "new record")
         return
-    field = _field(s, label)
+    field = _field(s, spec)
+    if s.check:
+        return check.found(s, f"fill {label}", field, "text")
     control = field.control("text")
     current = control.input_value(timeout=s.timeout_ms)
     if current == value:
@@ -89,12 +95,15 @@ def step_fill(s: Session, args: dict) -> None:
 
 
 def step_choose(s: Session, args: dict) -> None:
-    label, option = args["field"], str(args["option"])
+    spec, option = args["field"], str(args["option"])
+    label = ui.field_name(spec)
     item = f"{label} = {option}"
     if _new_record_pending(s):
         s.emit(item, "would-change", "new record")
         return
-    field = _field(s, label)
+    field = _field(s, spec)
+    if s.check:
+        return check.found(s, f"choose {label}", field, "select")
     control = field.control("select")
     current = control.input_value(timeout=s.timeout_ms).strip()
     if current == option:
@@ -110,17 +119,20 @@ def step_choose(s: Session, args: dict) -> None:
 
 
 def step_check(s: Session, args: dict) -> None:
-    label, want, agree = args["field"], as_bool(args.get("value", True)), args.get("agree")
+    spec, want, agree = args["field"], as_bool(args.get("value", True)), args.get("agree")
+    label = ui.field_name(spec)
     item = f"{'check' if want else 'uncheck'} {label}"
     if _new_record_pending(s):
         s.emit(item, "would-change", "new record")
         return
-    field = _field(s, label)
+    field = _field(s, spec)
+    if s.check:
+        return check.found(s, item, field, "checkbox", f"'{agree}' in a terms popup is never clicked" if agree else "")
     if ui.checkbox_state(field.box) == want:
         s.emit(item, "ok", "")
         return
     if s.plan:
-        s.emit(item, "would-change", "")
+        s.emit(item, "would-change", "now ticked" if not want else "now unticked")
         return
     popups: list[Page] = []
 
@@ -193,8 +205,12 @@ def step_uncheck(s: Session, label: str) -> None:
     step_check(s, {"field": label, "value": False})
 
 
-def _field(s: Session, label: str) -> ui.Field:
-    field = ui.find_field(s.page, label, s.timeout_ms)
+def _field(s: Session, label: str | list[str]) -> ui.Field:
+    if s.check:
+        check.guard(s)  # a page showing an error instead of its form cannot be checked read-only
+    field = ui.find_field(s.page, label, min(s.timeout_ms, check.LOCATE_MS) if s.check else s.timeout_ms)
+    if field.by_fallback and not s.check:  # the run goes on, but the event says the first label drifted
+        s.drift = f"found by {field.found_by}: '{field.label}' has drifted"
     ui.reveal(s.page, field.box, s.timeout_ms)
     return field
 
@@ -217,6 +233,9 @@ def step_find_record(s: Session, args: dict) -> None:
         s.emit(f"create {name}", "would-change", "")
         return
     _goto(s, form)
+    if s.check:
+        s.emit(f"find {name}", "ok", "not there yet: checking the new form (nothing is created)")
+        return
     s.record.dirty = True
     s.emit(f"create {name}", "changed", "new record")
 
@@ -240,11 +259,15 @@ def step_sublist_row(s: Session, args: dict) -> None:
     if _new_record_pending(s):
         s.emit(item, "would-change", "new record")
         return
+    if s.check:
+        check.guard(s)
     if args.get("tab"):
         ui.open_tab(s.page, args["tab"], s.timeout_ms)
     sublist = ui.find_sublist(s.page, [*match, *wanted], s.timeout_ms)
     match_cols = {sublist.column(k): v for k, v in match.items()}
     set_cols = {sublist.column(k): v for k, v in wanted.items()}
+    if s.check:
+        return check.sublist_found(s, item, sublist, [*match, *wanted])
     existing = next(
         (
             row
@@ -311,6 +334,8 @@ def _expect_row(s: Session, sublist: ui.Sublist, values: dict[int, str], item: s
 
 
 def step_save(s: Session, args: dict) -> None:
+    if s.check:
+        return check.button_found(s, "save", ui.save_button(s.page), "Save")
     if not s.record.dirty:
         s.emit("save", "ok", "nothing to save")
         return
@@ -337,6 +362,8 @@ def step_save(s: Session, args: dict) -> None:
 
 def step_click(s: Session, args: dict) -> None:
     text = args["button"]
+    if s.check:
+        return check.button_found(s, f"click {text}", ui.button(s.page, text), text)
     if s.plan:
         s.emit(f"click {text}", "would-change", "")
         return
@@ -357,6 +384,9 @@ def step_revoke_others(s: Session, args: dict) -> None:
     """
     match = {k: str(v) for k, v in args["match"].items()}
     item = "revoke older " + ", ".join(match.values())
+    if s.check:
+        _goto(s, args["list"])
+        return check.list_columns(s, item, list(match))
     if s.record.record_id is None and not s.plan:
         s.emit(item, "ok", "no new record in this run")
         return
@@ -402,10 +432,12 @@ def step_lookup(s: Session, args: dict) -> None:
         raise StepFailed(f"the list {args['list']} has no column '{column}'", f"columns are: {row['header']}")
     value = row["cells"][header.index(column.lower())].strip()
     s.variables[args["as"]] = value
-    s.emit(f"look up {column} of {args['find']}", "ok", value)
+    s.emit(f"look up {column} of {args['find']}", "found" if s.check else "ok", value)
 
 
 def step_capture(s: Session, args: dict) -> None:
+    if s.check:
+        return check.capture(s, args)
     names = list(args["secrets"])
     item = "capture " + ", ".join(names)
     rec = s.record

@@ -62,9 +62,8 @@ class ConsoleReporter:
         if result.status == "ok" and not self.verbose and self.mode == "plan" and result.item.startswith("open"):
             return
         if self.mode == "plan":
-            mark = {"would-change": "+" if result.detail in ("", "add row", "new record") else "~"}.get(
-                result.status, PLAN_MARKS.get(result.status, "?")
-            )
+            creates = result.detail in ("add row", "new record") or result.item.startswith("create ")
+            mark = ("+" if creates else "~") if result.status == "would-change" else PLAN_MARKS.get(result.status, "?")
             line = f"  {mark} {result.item}"
         else:
             line = f"  {MARKS[result.status]:<8} {result.item}"
