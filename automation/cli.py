@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--all", action="store_true", help="every account in the config, one after the other")
     run.add_argument("--resume", action="store_true", help="continue after the last finished stage of a failed run")
     run.add_argument("--rotate", action="store_true", help="make a new token even if the stored one works")
+    run.add_argument(
+        "--record",
+        action="store_true",
+        help="record the run: video, trace and HTML report in the run folder, secrets masked (docs/demo.md)",
+    )
+    run.add_argument("--report", action="store_true", help="write an HTML report (report.html) in the run folder")
 
     plan = sub.add_parser("plan", help="show what `run` would change; changes nothing (exit 2: changes pending)")
     _common(plan)
@@ -230,12 +236,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     accounts = list(config.accounts.values()) if args.all else [_account(config, args.account)]
     results = []
     for account in accounts:
+        recorder = _recorder(args, flow)
         try:
-            results.append(run_account(config, account, flow, options, browser, reporter))
+            results.append(run_account(config, account, flow, options, browser, reporter, recorder=recorder))
         except NsautoError as exc:
             if not args.all:
                 raise
             results.append(_failed_result(account, exc, plan))  # one account's failure doesn't stop the others
+        for line in recorder.summary_lines() if recorder is not None else []:
+            print(line, file=sys.stderr)
     if len(results) > 1:
         reporter.fleet_summary(results)
     if args.json:
@@ -248,6 +257,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     if plan and any(r.changes_pending for r in results):
         return CHANGES_PENDING
     return ExitCode.OK
+
+
+def _recorder(args: argparse.Namespace, flow):
+    """--record: video, trace and report (automation.recording); --report: the HTML report alone."""
+    if getattr(args, "record", False):
+        from automation.recording import RunRecorder
+
+        return RunRecorder(flow)
+    if getattr(args, "report", False):
+        from automation.recording.masking import secret_labels
+        from automation.report.html import HtmlReport
+
+        return HtmlReport(secret_labels(flow))
+    return None
 
 
 def _failed_result(account, exc: NsautoError, plan: bool):
