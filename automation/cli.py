@@ -18,6 +18,8 @@ EXAMPLES = """\
 examples:
   nsauto demo                                          the full setup against the bundled simulator
   nsauto validate --config config.yaml                 check config and flows, no browser
+  nsauto check --config config.yaml --account prod     read-only: does every step find its field? (exit 1: no)
+  nsauto inspect --config config.yaml -a prod role     read-only: the role page's fields, labels and ids
   nsauto plan --config config.yaml --account sandbox   what `run` would change (exit 2: changes pending)
   nsauto run --config config.yaml --account sandbox    do the setup; secrets go to the OS keyring
   nsauto verify --config config.yaml --account sandbox signed REST call with the stored secrets
@@ -104,8 +106,25 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--slow-mo", type=float, default=0, metavar="MS", help="pause between actions")
     demo.add_argument("--latency-ms", type=int, default=150, help="simulated NetSuite page latency (default 150)")
 
+    check = sub.add_parser(
+        "check", help="read-only: resolve every locator of every flow step on the live pages (exit 1: some missing)"
+    )
+    _common(check)
+    _browser_flags(check)
+
+    inspect = sub.add_parser(
+        "inspect", help="read-only: print a page's form as NetSuite describes it (labels, field ids, widgets)"
+    )
+    _common(inspect)
+    _browser_flags(inspect)
+    inspect.add_argument("page", help="a stage name (e.g. role) or a NetSuite path (e.g. /app/setup/role.nl)")
+    inspect.add_argument("--format", choices=["text", "yaml", "json"], default="text", help="yaml: flow steps")
+    inspect.add_argument("--options", type=int, default=10, metavar="N", help="dropdown options to list (default 10)")
+
     sim = sub.add_parser("simulator", help="run the bundled NetSuite imitation")
-    sim.add_argument("args", nargs=argparse.REMAINDER, help="options of the simulator (--port, --db, --latency-ms)")
+    sim.add_argument(
+        "args", nargs=argparse.REMAINDER, help="options of the simulator (--port, --db, --latency-ms, --variant)"
+    )
 
     doctor = sub.add_parser("doctor", help="check keyring, browser and video recording")
     doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
@@ -140,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "validate": cmd_validate,
         "demo": cmd_demo,
         "doctor": cmd_doctor,
+        "check": cmd_check,
+        "inspect": cmd_inspect,
     }
     try:
         return int((getattr(args, "handler", None) or commands[args.command])(args))
@@ -360,6 +381,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     _setup_logging(args.debug)
     return run_demo(args)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from automation.engine.check import run_check
+
+    _setup_logging(args.debug)
+    config, flow = _load(args)
+    return run_check(config, flow, _account(config, args.account), args)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from automation.inspect import run_inspect
+
+    _setup_logging(args.debug)
+    config, flow = _load(args)
+    return run_inspect(config, flow, _account(config, args.account), args)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

@@ -7,9 +7,10 @@ HTML report each listen. Every text in an event has already passed through the r
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-Status = Literal["ok", "changed", "would-change", "skipped", "failed"]
+# found / missing / ambiguous / unchecked: outcomes of `nsauto check` (locators only, read-only).
+Status = Literal["ok", "changed", "would-change", "skipped", "failed", "found", "missing", "ambiguous", "unchecked"]
 
 
 @dataclass
@@ -20,6 +21,7 @@ class StepResult:
     detail: str = ""
     where: str = ""  # flow file:line:col
     seconds: float = 0.0
+    facts: dict[str, Any] = field(default_factory=dict)  # check: how a locator matched, closest labels, fix
 
 
 @dataclass
@@ -36,7 +38,7 @@ class StageResult:
 class RunResult:
     account: str
     account_id: str
-    mode: Literal["run", "plan"]
+    mode: Literal["run", "plan", "check"]
     stages: list[StageResult] = field(default_factory=list)
     error: str | None = None
     hint: str | None = None

@@ -58,13 +58,17 @@ class Prepared:
     run_id: str
 
 
-def prepare(config: Config, account: Account, flow: Flow, artifacts: Path) -> Prepared:
-    """Everything that can fail before a browser starts: references, env, keyring, run folder."""
+def prepare(config: Config, account: Account, flow: Flow, artifacts: Path, secrets: bool = True) -> Prepared:
+    """Everything that can fail before a browser starts: references, env, keyring, run folder.
+
+    ``secrets=False`` (check, inspect: read-only, no secret is ever shown) skips the keyring.
+    """
     variables = variables_for(config, account)
     check_references(flow, variables)
     credentials_for(account)  # env: and keyring: references resolve now, or fail with their line
-    require_writable_keyring()
-    arm_recovery(account.account_id)  # the key is in memory before any one-time secret exists
+    if secrets:
+        require_writable_keyring()
+        arm_recovery(account.account_id)  # the key is in memory before any one-time secret exists
     run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{account.name}"
     run_dir = artifacts / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -104,7 +108,7 @@ def run_account(
 ) -> RunResult:
     from playwright.sync_api import sync_playwright
 
-    prepared = prepare(config, account, flow, options.artifacts)
+    prepared = prepare(config, account, flow, options.artifacts, secrets=not options.check)
     handler = attach_log_file(prepared.run_dir)
     if recorder is not None:
         reporter = Fanout(reporter, recorder)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from playwright.sync_api import Page
 
@@ -40,6 +40,12 @@ class RecordState:
     reset_done: bool = False
 
 
+class Emit(Protocol):
+    """How a step reports an item: status, a detail line, and (check) structured facts."""
+
+    def __call__(self, item: str, status: Status, detail: str = "", facts: dict[str, Any] | None = None) -> None: ...
+
+
 @dataclass
 class Session:
     page: Page
@@ -51,7 +57,12 @@ class Session:
     plan: bool
     timeout_ms: float
     log_in: Callable[[Page], str]
-    emit: Callable[[str, Status, str], None] = lambda item, status, detail="": None
+    emit: Emit = lambda item, status, detail="", facts=None: None
+    # `nsauto check`: steps find their elements and report how (engine/check.py), never act.
+    check: bool = False
+    # How the last field was found when its first locator failed and a fallback matched; the
+    # runner adds it to the step's event, so run and plan show a drifted label before it breaks.
+    drift: str = ""
     # Called with the element about to be clicked or filled (recordings highlight it).
     before_action: Callable[[Any, str], None] = lambda locator, what: None
     alerts: list[str] = field(default_factory=list)
