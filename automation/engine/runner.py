@@ -18,9 +18,8 @@ from typing import Any
 from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
-from automation.engine import check
+from automation.engine import check, recovery, session_cache
 from automation.engine import model as m
-from automation.engine import recovery, session_cache
 from automation.engine.events import Reporter, RunResult, StageResult, Status, StepResult
 from automation.engine.journal import Journal
 from automation.engine.loader import Flow
@@ -318,7 +317,8 @@ def _describe(step: m.StepBase, args: Any) -> str:
         return step.name
     action = m.action_of(step)
     if isinstance(args, dict):
-        label = args.get("field") or args.get("name") or args.get("button") or ""
+        field = args.get("field")  # a label, or a list of labels tried in order
+        label = (ui.field_name(field) if field else "") or args.get("name") or args.get("button") or ""
         return redactor.redact(f"{action} {label}".strip())
     return redactor.redact(f"{action} {args}")
 
