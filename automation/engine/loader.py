@@ -95,8 +95,8 @@ def parse_stage(doc: Document) -> Stage:
     return stage.model_copy(update={"steps": steps, "where": Where(file=pos.file, line=pos.line, col=pos.col)})
 
 
-def _parse_step(doc: Document, index: int, raw: Any) -> StepBase:
-    path = ("steps", index)
+def _parse_step(doc: Document, index: int, raw: Any, within: tuple[str | int, ...] = ("steps",)) -> StepBase:
+    path = (*within, index)
     if isinstance(raw, str):
         raise error_at(doc, path, f"a step needs a value: write '{raw}: ...'", _verb_hint(raw))
     if not isinstance(raw, dict) or not raw:
@@ -120,9 +120,24 @@ def _parse_step(doc: Document, index: int, raw: Any) -> StepBase:
     data = dict(raw)
     if data[actions[0]] is None and cls.model_fields[actions[0]].default_factory is not None:
         data.pop(actions[0])  # `- login:` with nothing after it means the defaults
+    nested = _nested_steps(doc, path, actions[0], data)
     step = parse_model(cls, doc, data=data, root_path=path)
+    if nested is not None:  # a popup's steps, each parsed (and located) like a stage's
+        args = getattr(step, actions[0])
+        step = step.model_copy(update={actions[0]: args.model_copy(update={"steps": nested})})
     pos = doc.pos(path)
     return step.model_copy(update={"where": Where(file=pos.file, line=pos.line, col=pos.col)})
+
+
+def _nested_steps(doc: Document, path: tuple[str | int, ...], action: str, data: dict) -> list[StepBase] | None:
+    """Steps inside a step (``popup: {steps: [...]}``): parsed one by one, then left out of ``data``."""
+    args = data.get(action)
+    if not isinstance(args, dict) or not isinstance(args.get("steps"), list):
+        return None
+    within = (*path, action, "steps")
+    nested = [_parse_step(doc, index, raw, within) for index, raw in enumerate(args["steps"])]
+    data[action] = {**args, "steps": []}
+    return nested
 
 
 def _verb_hint(word: str) -> str | None:
