@@ -385,7 +385,7 @@ def wait_new_document(page: Page, timeout_ms: float, alerts: list[str], alerts_b
         try:
             page.wait_for_function("() => !window.__nsautoPending", timeout=deadline_step, polling=100)
             page.wait_for_load_state("domcontentloaded", timeout=timeout_ms)
-            return
+            break
         except PlaywrightTimeout:
             waited += deadline_step
             if waited >= timeout_ms:
@@ -394,6 +394,25 @@ def wait_new_document(page: Page, timeout_ms: float, alerts: list[str], alerts_b
             if "Execution context was destroyed" in str(exc) or "navigation" in str(exc).lower():
                 continue
             raise
+    wait_ready(page, timeout_ms)
+
+
+READY_JS = "() => !(window.NS && NS.form && typeof NS.form.isInited === 'function') || NS.form.isInited()"
+
+
+def wait_ready(page: Page, timeout_ms: float) -> None:
+    """Wait until NetSuite's client script has set the page up (``NS.form.isInited()``, what NetSuite's
+    own QA code waits for): a form rendered late by script is not there at DOMContentLoaded yet.
+    Pages without that API count as ready."""
+    for _ in range(3):  # a redirect may replace the document while we wait: wait on the new one
+        try:
+            page.wait_for_function(READY_JS, timeout=timeout_ms)
+            return
+        except PlaywrightTimeout:
+            raise StepFailed(f"the page {page.url} did not finish loading within {timeout_ms / 1000:.0f} s") from None
+        except Exception as exc:
+            if "Execution context was destroyed" not in str(exc):
+                raise
 
 
 def page_message(page: Page) -> tuple[str | None, str | None]:
