@@ -75,6 +75,7 @@ def as_bool(value: Any) -> bool:
 
 def variables_for(config: Config, account: Account) -> dict[str, Any]:
     """What flows may reference as ${...}: the account (no secrets) and the setup section."""
+    from automation.netsuite.oauth2 import SCOPE_LABELS
     from automation.netsuite.permissions import find_permission
 
     setup = config.setup
@@ -104,6 +105,15 @@ def variables_for(config: Config, account: Account) -> dict[str, Any]:
                 "name": setup.integration.name,
                 "description": setup.integration.description,
                 "state": setup.integration.state,
+            },
+            "oauth2": {
+                "scopes": list(setup.oauth2.scopes),
+                # One entry per scope box on the integration record, ticked or not, for `check` with for_each.
+                "scope_boxes": [
+                    {"label": label, "on": scope in setup.oauth2.scopes} for scope, label in SCOPE_LABELS.items()
+                ],
+                "key_type": setup.oauth2.key_type,
+                "certificate_days": setup.oauth2.certificate_days,
             },
         },
     }
