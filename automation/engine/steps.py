@@ -47,11 +47,18 @@ def step_open(s: Session, path: str) -> None:
 
 
 def _goto(s: Session, path: str) -> None:
-    """Navigate; if NetSuite sent us to its login page, the session was lost: log in and retry once."""
-    s.page.goto(s.url(path), wait_until="domcontentloaded", timeout=s.timeout_ms)
-    if not _logged_in(s.page):
-        s.log_in(s.page)
-        s.page.goto(s.url(path), wait_until="domcontentloaded", timeout=s.timeout_ms)
+    """Navigate and wait until the page is ready; never read a page that is not the one asked for.
+
+    A login page means the session ended (SessionLost: the runner logs in again and starts the
+    stage over); an HTTP 5xx or NetSuite's no-privileges page raises PageRefused, so an error page
+    is never mistaken for an empty list (which would create a record twice).
+    """
+    from automation.engine.recovery import check_content, check_landing
+
+    response = s.page.goto(s.url(path), wait_until="domcontentloaded", timeout=s.timeout_ms)
+    check_landing(s.page, response, path)
+    ui.wait_ready(s.page, s.timeout_ms)
+    check_content(s.page, path)
 
 
 def _logged_in(page: Page) -> bool:
@@ -166,6 +173,10 @@ def _agree_if_asked(s: Session, field: ui.Field, want: bool, popups: list[Page],
         return
     popup = popups[0]
     popup.wait_for_load_state("domcontentloaded", timeout=s.timeout_ms)
+    if not _logged_in(popup):
+        from automation.engine.recovery import SessionLost
+
+        raise SessionLost(f"the popup '{agree}' opened NetSuite's login page: the session ended")
     button = ui.button(popup, agree)
     try:
         button.wait_for(state="visible", timeout=s.timeout_ms)
