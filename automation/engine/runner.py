@@ -189,8 +189,8 @@ class Runner:
         pending = self._pending_prerequisites(stage, result) if self.options.plan else []
         self._timeout_cap_s = 5.0 if pending else None
         try:
-            if stage.skip_if == "verified" and not self.options.rotate and not self.options.check:
-                verified = session.verify_stored()
+            if stage.skip_if and not self.options.rotate and not self.options.check:
+                verified = session.stage_verified(stage.skip_if)
                 if verified is not None and verified.ok:
                     current["where"] = str(stage.where or "")
                     emit("stored credentials pass a signed REST call", "ok", "stage skipped")

@@ -68,6 +68,8 @@ class Session:
     alerts: list[str] = field(default_factory=list)
     record: RecordState = field(default_factory=RecordState)
     stored: list[str] = field(default_factory=list)
+    # OAuth 2.0 M2M: the key pair `upload` made, held in memory until `store_key` verified and stored it.
+    generated_key: Any = None
     _verified: VerifyResult | None = None
 
     def url(self, path: str) -> str:
@@ -88,6 +90,15 @@ class Session:
             return None
         self._verified = verify_tba(self.target.rest_url, creds)
         return self._verified
+
+    def stage_verified(self, skip_if: str) -> Any:
+        """What a stage's ``skip_if`` asks: the TBA REST call, or (``m2m_verified``) an M2M token,
+        SuiteQL with it, and a certificate not expiring within 60 days. ``.ok`` says skip."""
+        if skip_if == "m2m_verified":
+            from automation.engine.m2m import verify_stored as verify_m2m_stored
+
+            return verify_m2m_stored(self)
+        return self.verify_stored()
 
     def forget_verification(self) -> None:
         self._verified = None
