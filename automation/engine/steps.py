@@ -556,6 +556,16 @@ STEPS: dict[str, StepFn] = {
 }
 
 
+def _register_m2m() -> None:
+    """The OAuth 2.0 M2M verbs (popup, upload, make_room, store_key, revoke_replaced) live in m2m.py."""
+    from automation.engine.m2m import M2M_STEPS
+
+    STEPS.update(M2M_STEPS)
+
+
+_register_m2m()
+
+
 def arguments(step: m.StepBase) -> Any:
     """The step's action argument as plain data (a str or a dict), plus step-level extras."""
     action = m.action_of(step)
