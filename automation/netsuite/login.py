@@ -8,6 +8,7 @@ Login is a small state machine driven by the URL NetSuite lands on after each su
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -28,6 +29,8 @@ CODE_INPUT = (
 )
 CODE_SUBMIT = "div[data-type='primary'][role='button'], button[type=submit], input[type=submit]"
 LOGIN_PATHS = ("customerlogin.jsp", "enterpriselogin.nl", "/app/login/nllogin", "login.nl")
+ROLE_PAGES = ("rolelist", "chooserole", "authenticaterole")  # under /app/login/ only: not Manage Roles
+_LAST_STEP: dict[str, int] = {}  # per seed (hashed): the last 30 s TOTP step this process submitted
 
 
 @dataclass
@@ -59,25 +62,32 @@ def log_in(
     register_secret: Callable[[str, str], None],
 ) -> str:
     """Log in and return the landing URL; raises StepFailed with what NetSuite said."""
-    page.goto(login_url(ui_url, account_id), wait_until="domcontentloaded", timeout=timeout_ms)
+    response = page.goto(login_url(ui_url, account_id), wait_until="domcontentloaded", timeout=timeout_ms)
+    if response is not None and response.status >= 500:  # the runner retries this (engine/recovery.py)
+        raise StepFailed(f"NetSuite answered its login page with HTTP {response.status}", "try again in a minute")
     page.locator(EMAIL).first.fill(creds.email, timeout=timeout_ms)
     page.locator(PASSWORD).first.fill(creds.password, timeout=timeout_ms)
     with page.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
         page.locator(SUBMIT).first.click(timeout=timeout_ms)
-    used_codes: set[str] = set()
     for _ in range(8):  # each pass handles one interstitial page
         url = page.url
         if "loginchallenge" in url:
-            _two_factor(page, creds, timeout_ms, register_secret, used_codes)
+            _two_factor(page, creds, timeout_ms, register_secret)
         elif "securityquestions.nl" in url:
             _security_question(page, creds, timeout_ms, register_secret)
-        elif any(p in url for p in ("rolelist", "chooserole", "authenticaterole")) and _role_choice(page):
+        elif "/app/login/" in url and any(p in url for p in ROLE_PAGES) and _role_choice(page):
             _choose_role(page, creds, timeout_ms)
+        elif "/app/login/" in url and _is_notification(page):
+            _acknowledge(page, timeout_ms)
         elif any(p in url for p in LOGIN_PATHS):
             said = _page_error_text(page)
+            locked = bool(said and re.search(r"\blocked\b|disabled", said, re.I))
             raise StepFailed(
                 f"NetSuite refused the login for {creds.email}: {said or 'the login form came back'}",
-                "check the email and the password the config refers to (nsauto login set)",
+                "the user is locked out: wait until NetSuite lifts the lockout or ask an administrator to unlock "
+                "the user, then resume"
+                if locked
+                else "check the email and the password the config refers to (nsauto login set)",
             )
         elif is_logged_in_url(url):
             return url
@@ -93,7 +103,6 @@ def _two_factor(
     creds: Credentials,
     timeout_ms: float,
     register_secret: Callable[[str, str], None],
-    used: set[str],
 ) -> None:
     if not creds.totp_seed:
         raise StepFailed(
@@ -102,13 +111,14 @@ def _two_factor(
         )
     code_input = page.locator(CODE_INPUT).or_(page.get_by_label(re.compile("code", re.I))).first
     code_input.wait_for(state="visible", timeout=timeout_ms)
-    code = totp.totp_now(creds.totp_seed)
-    if code in used:  # NetSuite rejects a code that was already used: wait for the next window
-        time.sleep(max(0.0, totp.next_step_start() - time.time()) + 0.2)
-        code = totp.totp_now(creds.totp_seed)
-    used.add(code)
+    code = _fresh_code(creds.totp_seed)
     register_secret(code, "totp_code")
     code_input.fill(code, timeout=timeout_ms)
+    trust = page.get_by_role("checkbox", name=re.compile(r"trust|remember", re.I))
+    if trust.count() and trust.first.is_checked():
+        # A 30-day 2FA bypass left in a browser profile is not ours to create; the kept session
+        # (engine/session_cache.py) is the bounded, encrypted alternative.
+        trust.first.uncheck(timeout=timeout_ms)
     before = page.url
     submit = page.locator(CODE_SUBMIT).filter(visible=True).first
     with page.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
@@ -123,16 +133,39 @@ def _two_factor(
         )
 
 
+def _fresh_code(seed: str) -> str:
+    """A code from a 30 s window this process has not submitted yet.
+
+    NetSuite refuses a code whose window was used already (RFC 6238 5.2), and every refused
+    attempt counts towards the lockout; so a second login within the window (after a lost
+    session) waits for the next one. This is a wait on the clock, not on the page: no page event
+    announces a new code.
+    """
+    key = hashlib.sha256(seed.encode()).hexdigest()
+    if _LAST_STEP.get(key, -1) >= int(time.time() // totp.STEP_SECONDS):
+        time.sleep(max(0.0, totp.next_step_start() - time.time()) + 0.2)
+    now = time.time()
+    _LAST_STEP[key] = int(now // totp.STEP_SECONDS)
+    return totp.totp_now(seed, at=now)
+
+
 def _security_question(
     page: Page, creds: Credentials, timeout_ms: float, register_secret: Callable[[str, str], None]
 ) -> None:
-    question = " ".join(page.locator("body").inner_text().split())
+    cells = page.locator("td.smalltextnolink")  # H: the question is the 3rd such cell
+    texts = cells.all_inner_texts() if cells.count() else [page.locator("body").inner_text()]
+    question = " ".join(" ".join(texts).split())
     for asked, answer in creds.security_answers.items():
         if asked.lower() in question.lower():
             register_secret(answer, "security_answer")
             page.locator("input[name='answer']").first.fill(answer, timeout=timeout_ms)
             with page.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
                 page.locator("input[name='submitter']").first.click(timeout=timeout_ms)
+            if "securityquestions.nl" in page.url:
+                raise StepFailed(
+                    f"NetSuite did not accept the answer to '{asked}': {_page_error_text(page) or 'it asked again'}",
+                    "check that answer under login.security_answers (another wrong answer may lock the user)",
+                )
             return
     raise StepFailed(
         "NetSuite asks a security question that login.security_answers does not answer",
@@ -150,11 +183,31 @@ def _role_choice(page: Page) -> bool:
 
 def _choose_role(page: Page, creds: Credentials, timeout_ms: float) -> None:
     wanted = creds.role or "Administrator"
-    link = page.get_by_role("link", name=re.compile(re.escape(wanted), re.I)).first
+    link = page.get_by_role("link", name=wanted, exact=True).first
+    if link.count() == 0:
+        link = page.get_by_role("link", name=re.compile(re.escape(wanted), re.I)).first
     if link.count() == 0:
         raise StepFailed(f"NetSuite offers no role '{wanted}' for {creds.email}", "set login.role in config.yaml")
     with page.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
         link.click(timeout=timeout_ms)
+
+
+def _is_notification(page: Page) -> bool:
+    """2026.1 Login Notification: a compliance message every user acknowledges while logging in (G)."""
+    if "notification" in page.url.lower():
+        return True
+    return page.get_by_role("heading", name=re.compile(r"login notification", re.I)).count() > 0
+
+
+def _acknowledge(page: Page, timeout_ms: float) -> None:
+    button = page.get_by_role("button", name=re.compile(r"^\s*(acknowledge|accept|i agree|agree|continue|ok)\b", re.I))
+    if button.count() == 0:
+        raise StepFailed(
+            "NetSuite shows a Login Notification with no Acknowledge button",
+            "open it in a browser to see what it asks for",
+        )
+    with page.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
+        button.first.click(timeout=timeout_ms)
 
 
 def _page_error_text(page: Page) -> str | None:
