@@ -54,6 +54,12 @@ def _browser_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", help="comma-separated stages to run")
     parser.add_argument("--from", dest="from_stage", help="start at this stage")
     parser.add_argument("--timeout", type=float, help="seconds per page or step (default: config browser.timeout_s)")
+    parser.add_argument(
+        "--retries", type=int, metavar="N", help="extra attempts after a transient NetSuite failure (default 2)"
+    )
+    parser.add_argument(
+        "--fresh-login", action="store_true", help="log in anew instead of reusing the session kept for ~20 minutes"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -245,7 +251,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         rotate=getattr(args, "rotate", False),
         timeout_s=args.timeout or config.browser.timeout_s,
         artifacts=args.artifacts,
+        fresh_login=getattr(args, "fresh_login", False),
     )
+    if getattr(args, "retries", None) is not None:
+        options.retries = max(0, args.retries)
     _check_stage_names(flow, options)
     browser = BrowserOptions(
         headless=not args.headed and config.browser.headless,
