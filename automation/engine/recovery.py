@@ -62,7 +62,7 @@ _NO_PRIVILEGES = re.compile(
 _TRANSIENT_TEXT = re.compile(
     r"net::ERR_(CONNECTION_(RESET|REFUSED|CLOSED|ABORTED)|EMPTY_RESPONSE|NETWORK_CHANGED|TIMED_OUT)"
     r"|Target (page, context or browser has been )?closed|Page crashed|page has been closed"
-    r"|HTTP 5\d\d|did not answer within"
+    r"|HTTP 5\d\d|did not answer within|did not finish loading"
 )
 _NAVIGATION = re.compile(
     r"navigating to|waiting for navigation|expect_navigation|wait_for_load_state"
