@@ -110,6 +110,10 @@ def canonical_request(req: Request) -> Request:
     form_post = req.method == "POST" and "application/x-www-form-urlencoded" in req.headers.get("content-type", "")
     if not back or not form_post:
         return req
+    if req.path.startswith(("/__sim/", "/services/")):
+        return req  # control and REST bodies are JSON, whatever the client's content type says
     pairs = parse_qsl(req.body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    if not any(name in back for name, _ in pairs):
+        return req
     body = urlencode([(back.get(name, name), value) for name, value in pairs]).encode("utf-8")
     return replace(req, body=body)
