@@ -105,23 +105,31 @@ class Runner:
         stages = self._selected_stages()
         if not self.options.read_only:
             self.journal.begin(self.run_id, resume=self.options.resume)
-        logged_in = False
         try:
-            for stage in self.flow.stages:
-                if stage.stage not in stages:
-                    continue
-                if stage.stage != "login" and not logged_in and "login" not in stages:
-                    self.recovery.call(lambda: session.log_in(session.page), session, stage.stage)  # needs a session
-                stage_result = self._run_stage(stage, session, result)
-                if stage.stage == "login":
-                    logged_in = True
-                if stage_result.status == "failed" and not (self.options.check and stage.stage != "login"):
-                    break  # a check goes on: the next stage's pages can still be read
+            self._run_stages(stages, session, result)
         finally:
             result.seconds = time.monotonic() - started
             result.stored_secrets = list(session.stored)
             self.reporter.run_finished(result)
         return result
+
+    def _run_stages(self, stages: list[str], session: Session, result: RunResult) -> None:
+        """The selected stages one after another (engine.graph.GraphRunner runs independent ones at once)."""
+        logged_in = False
+        for stage in self.flow.stages:
+            if stage.stage not in stages:
+                continue
+            if stage.stage != "login" and not logged_in and "login" not in stages:
+                self.recovery.call(lambda: session.log_in(session.page), session, stage.stage)  # needs a session
+            stage_result = self._run_stage(stage, session, result)
+            if stage.stage == "login":
+                logged_in = True
+            if self._stops_run(stage.stage, stage_result.status):
+                break
+
+    def _stops_run(self, stage: str, status: Status) -> bool:
+        """A failed stage ends the run; a check goes on (the next stage's pages can still be read)."""
+        return status == "failed" and not (self.options.check and stage != "login")
 
     def _session(self, page: Page) -> Session:
         def do_log_in(p: Page) -> str:
