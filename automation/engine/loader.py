@@ -18,6 +18,12 @@ from automation.errors import InputError
 from automation.yamlsource import Document, did_you_mean, error_at, load_yaml, parse_model
 
 DEFAULT_FLOW = Path(__file__).resolve().parents[2] / "flows" / "setup.yaml"
+AUTH_FLOWS = {"tba": "setup.yaml", "oauth2_m2m": "setup-m2m.yaml", "both": "setup-both.yaml"}
+
+
+def flow_for_auth(auth: str) -> Path:
+    """The composite that ``setup.auth`` stands for (``--flow`` overrides it)."""
+    return DEFAULT_FLOW.parent / AUTH_FLOWS[auth]
 
 
 @dataclass(frozen=True)
