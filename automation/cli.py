@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     _browser_flags(run)
     run.add_argument("--all", action="store_true", help="every account in the config, one after the other")
     run.add_argument("--resume", action="store_true", help="continue after the last finished stage of a failed run")
-    run.add_argument("--rotate", action="store_true", help="make a new token even if the stored one works")
+    run.add_argument(
+        "--rotate", action="store_true", help="make a new token / M2M certificate even if the stored one works"
+    )
     run.add_argument(
         "--record",
         action="store_true",
@@ -203,10 +205,10 @@ def _report_error(exc: NsautoError, args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace):
     from automation.config import load_config
-    from automation.engine.loader import load_flow
+    from automation.engine.loader import flow_for_auth, load_flow
 
     config = load_config(args.config)
-    flow = load_flow(getattr(args, "flow", None))
+    flow = load_flow(getattr(args, "flow", None) or flow_for_auth(config.setup.auth))  # setup.auth picks the flow
     return config, flow
 
 
@@ -332,6 +334,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     account = _account(config, args.account)
+    if config.setup.uses_oauth2:  # OAuth 2.0 M2M: token request, then SuiteQL with the bearer token
+        from automation.engine.m2m import verify_command
+
+        code = verify_command(account, config.setup, args.json)
+        if code != ExitCode.OK or not config.setup.uses_tba:
+            return code
     result = verify_account(account)
     if args.json:
         print(
@@ -358,11 +366,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from automation.config import check_env, load_config
-    from automation.engine.loader import check_references, load_flow
+    from automation.engine.loader import check_references, flow_for_auth, load_flow
     from automation.engine.variables import variables_for
 
     config = load_config(args.config)
-    flows = [load_flow(path) for path in (args.files or [None])]
+    flows = [load_flow(path) for path in (args.files or [flow_for_auth(config.setup.auth)])]
     for account in config.accounts.values():
         for flow in flows:
             check_references(flow, variables_for(config, account))
