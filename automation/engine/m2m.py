@@ -412,3 +412,66 @@ M2M_STEPS = {
     "store_key": step_store_key,
     "revoke_replaced": step_revoke_replaced,
 }
+
+
+# --------------------------------------------------------------------------- nsauto verify
+
+
+def verify_account(account: Any, setup: Any) -> oauth2.M2MVerifyResult:
+    """Token request with the keyring's key, then SuiteQL with the token; raises when values are missing."""
+    from automation.secrets.manifest import Manifest
+    from automation.secrets.store import SecretStore, service_for
+
+    store = SecretStore(service_for(account.account_id))
+    missing = [name for name in ("client_id", "certificate_id", "private_key") if not store.get(name)]
+    if missing:
+        raise VerificationFailed(
+            f"keyring service {store.service} has no {', '.join(missing)} (OAuth 2.0 M2M)",
+            f"run `nsauto run --account {account.name}` first",
+        )
+    if "rest_webservices" not in setup.oauth2.scopes:
+        raise VerificationFailed(
+            "nsauto verifies M2M with a SuiteQL call, which needs the rest_webservices scope",
+            "add rest_webservices to setup.oauth2.scopes",
+        )
+    creds = stored_credentials(store, account.account_id)
+    assert creds is not None
+    facts = oauth2.CertificateFacts.from_manifest(manifest_facts(Manifest.load(), account.account_id))
+    result = oauth2.verify_m2m(account.rest_url, creds, list(setup.oauth2.scopes), facts)
+    days = facts.days_left()
+    if result.ok and days is not None and days < oauth2.ROTATE_WITHIN_DAYS:
+        note = f"the certificate expires on {facts.expires:%Y-%m-%d}; `nsauto run` replaces it"  # type: ignore[str-format]
+        result = oauth2.M2MVerifyResult(True, result.status, None, result.detail, result.step, (note,))
+    return result
+
+
+def verify_command(account: Any, setup: Any, as_json: bool) -> int:
+    """`nsauto verify` for OAuth 2.0 M2M: one line on stderr (and JSON on stdout); exit 0 only on 200s."""
+    import json
+    import sys
+
+    from automation.errors import ExitCode
+
+    result = verify_account(account, setup)
+    if as_json:
+        fields = ("ok", "status", "error_code", "detail", "step")
+        print(json.dumps({"auth": "oauth2_m2m", **{name: getattr(result, name) for name in fields}}))
+    if result.ok:
+        print(
+            f"verified: OAuth 2.0 M2M token and SuiteQL call for {account.account_id} returned HTTP 200",
+            file=sys.stderr,
+        )
+        for note in result.notes:
+            print(f"note: {note}", file=sys.stderr)
+        return ExitCode.OK
+    print(
+        f"nsauto: NetSuite refused the OAuth 2.0 M2M credentials for {account.account_id}: {result.detail}",
+        file=sys.stderr,
+    )
+    hint = (
+        f"`nsauto run --account {account.name}` maps a new certificate (add --rotate to force one)"
+        if result.step == "token"
+        else "check the role's REST Web Services permission and the integration's scopes, then `nsauto run`"
+    )
+    print(f"hint: {hint}", file=sys.stderr)
+    return ExitCode.FAILED
