@@ -45,7 +45,7 @@ REDWOOD = Variant(
         "iswebserviceonlyrole": "webserviceonly",
         "centertype": "centercategory",
         "tfarequired": "twofactorrequired",
-        "tokenbasedauth": "tba",
+        "tokenbasedauth": "tokenauth",  # not "tba": that is a feature id on Enable Features
         "tbaauthflow": "tbaauthorizationflow",
         "tbaissuetoken": "tbaissuetokenendpoint",
     },
