@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ from automation.errors import InputError
 from automation.secrets.redact import redactor
 
 FORMAT_VERSION = 1
+# Parallel accounts (engine/fleet.py) and stage branches (engine/graph.py) each hold a Manifest
+# loaded at their start; a save replays its own changes onto the file's latest content under this lock.
+_SAVE_LOCK = threading.Lock()
 
 
 def default_path() -> Path:
@@ -40,6 +44,7 @@ class Manifest:
     def __init__(self, path: Path, accounts: dict[str, dict[str, Any]] | None = None) -> None:
         self.path = path
         self._accounts: dict[str, dict[str, Any]] = accounts or {}
+        self._changes: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []  # replayed by save()
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Manifest:
@@ -76,9 +81,11 @@ class Manifest:
         for name in names:
             entry["items"][name] = {"stored_at": stored_at, "run_id": run_id}
         entry["facts"].update(facts)
+        self._changes.append(("record", (account_id, list(names), run_id), facts))
 
     def forget(self, account_id: str, names: list[str] | None = None) -> None:
         """Drop some names of an account, or the whole account when ``names`` is None."""
+        self._changes.append(("forget", (account_id, names), {}))
         entry = self._accounts.get(account_id)
         if entry is None:
             return
@@ -104,6 +111,24 @@ class Manifest:
 
     def save(self) -> None:
         """Write atomically with mode 0600 (temp file in the same folder, then rename)."""
+        with _SAVE_LOCK:
+            self._merge_latest()
+            self._write()
+            self._changes.clear()
+
+    def _merge_latest(self) -> None:
+        """Another run in this process may have saved since this one loaded: keep its entries too."""
+        if not self._changes:
+            return
+        try:
+            latest = Manifest.load(self.path)
+        except InputError:
+            return  # an unreadable file is replaced, as before
+        for kind, args, facts in self._changes:
+            getattr(latest, kind)(*args, **facts)
+        self._accounts = latest._accounts
+
+    def _write(self) -> None:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         payload = json.dumps({"version": FORMAT_VERSION, "accounts": self._accounts}, indent=2, sort_keys=True)
         # mkstemp creates the file 0600, so the content is never readable by others, even briefly.
