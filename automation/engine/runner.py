@@ -121,6 +121,7 @@ class Runner:
                 continue
             if stage.stage != "login" and not logged_in and "login" not in stages:
                 self.recovery.call(lambda: session.log_in(session.page), session, stage.stage)  # needs a session
+                logged_in = True  # once: a second login would spend another 2FA code
             stage_result = self._run_stage(stage, session, result)
             if stage.stage == "login":
                 logged_in = True
