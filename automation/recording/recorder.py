@@ -188,6 +188,9 @@ class RunRecorder:
         fields = secret_field_selectors(self.labels) if self.labels else []
         boxes = self.caption.show(self.page, self._stage_caption(), redactor.redact(item), fields)
         if boxes:
+            shown = ", ".join(dict.fromkeys(b["label"] for b in boxes if b.get("label"))) or "one-time secrets"
+            note = f"{redactor.redact(item)}: {shown} → OS keyring (masked on screen)"
+            self.caption.show(self.page, self._stage_caption(), redactor.redact(note))
             self._hold_secret_page(stage, boxes)
 
     def step_finished(self, result: StepResult) -> None:
