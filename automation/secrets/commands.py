@@ -90,19 +90,24 @@ def resolve_account(value: str, config_path: Path | None) -> tuple[str, str | No
 
     The config is optional: these commands work on the keyring alone, with no config at hand.
     """
+    from automation.netsuite.accounts import normalize_account_id
+
+    try:
+        account_id: str | None = normalize_account_id(value)
+    except ValueError:
+        account_id = None
     if config_path is not None and config_path.is_file():
         from automation.config import load_config
 
         config = load_config(config_path)
         for name, account in config.accounts.items():
-            if value in (name, account.account_id):
+            if value == name or account.account_id == account_id:
                 return account.account_id, account.rest_url
-    from automation.netsuite.accounts import normalize_account_id
-
-    try:
-        return normalize_account_id(value), None
-    except ValueError as exc:
-        raise InputError(f"--account: {exc}", f"or an account name from {config_path}") from None
+    if account_id is None:
+        raise InputError(
+            f"--account: '{value}' is neither an account id (1234567_SB1) nor an account name in {config_path}"
+        )
+    return account_id, None
 
 
 # --------------------------------------------------------------------------- list
@@ -288,13 +293,14 @@ def cmd_login_set(args: argparse.Namespace) -> int:
     if not password:
         raise InputError("the password is empty", "type it at the prompt, or give it as the first line of stdin")
     redactor.add(password, "password")
-    store = SecretStore(login_service(account_id))
-    refs = {"password": f"keyring:{store.service}/password"}
-    store.put("password", password)
     if seed:
         from automation.netsuite.totp import decode_seed
 
         decode_seed(seed)  # a typo is reported now (without the seed), not at the next 2FA page
+    store = SecretStore(login_service(account_id))
+    refs = {"password": f"keyring:{store.service}/password"}
+    store.put("password", password)
+    if seed:
         store.put("totp_secret", seed)
         refs["totp_secret"] = f"keyring:{store.service}/totp_secret"
     _say(f"stored {', '.join(refs)} in keyring service {store.service} (read back); put these under login: in config")
