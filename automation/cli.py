@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(inspect)
     _browser_flags(inspect)
-    inspect.add_argument("page", help="a stage name (e.g. role) or a NetSuite path (e.g. /app/setup/role.nl)")
+    inspect.add_argument("page", nargs="+", help="stage names (e.g. role) or NetSuite paths (e.g. /app/setup/role.nl)")
     inspect.add_argument("--format", choices=["text", "yaml", "json"], default="text", help="yaml: flow steps")
     inspect.add_argument("--options", type=int, default=10, metavar="N", help="dropdown options to list (default 10)")
 
