@@ -257,3 +257,26 @@ def test_timeline_names_steps_but_no_values(demo: DemoRun) -> None:
     assert kinds == ["title", "summary"]
     times = [step["t"] for step in demo.timeline["steps"]]
     assert times == sorted(times) and times[0] > demo.timeline["cards"][0]["t"]
+
+
+def test_trace_scrub_rewrites_every_entry_but_images(tmp_path: Path) -> None:
+    from automation.recording.trace_scrub import scrub_trace
+    from automation.secrets.redact import Redactor
+
+    secret = "tok3n-S3cret-Value+/="
+    redactor = Redactor()
+    redactor.add(secret, "token_secret")
+    raw = tmp_path / "raw.zip"
+    image = b"\xff\xd8\xff" + secret.encode() + b"\xff\xd9"  # pixels that happen to spell it: kept
+    with zipfile.ZipFile(raw, "w") as zf:
+        zf.writestr("trace.trace", json.dumps({"method": "fill", "params": {"value": secret}}))
+        zf.writestr("trace.network", f"postData=token%3D{quote(secret, safe='')}")
+        zf.writestr("resources/abc.dat", b"\x00\x01" + base64.b64encode(secret.encode()) + b"\xfe")
+        zf.writestr("resources/def.jpeg", image)
+    changed = scrub_trace(raw, tmp_path / "trace.zip", redactor)
+    assert changed == 3
+    with zipfile.ZipFile(tmp_path / "trace.zip") as zf:
+        assert json.loads(zf.read("trace.trace"))["params"]["value"] == "[secret:token_secret]"
+        assert zf.read("trace.network") == b"postData=token%3D[secret:token_secret]"
+        assert zf.read("resources/abc.dat") == b"\x00\x01[secret:token_secret]\xfe"
+        assert zf.read("resources/def.jpeg") == image
