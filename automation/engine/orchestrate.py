@@ -8,6 +8,7 @@ with nowhere to put it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +84,9 @@ def attach_log_file(run_dir: Path) -> logging.Handler:
     root.setLevel(logging.DEBUG)
     # On the handler, not the logger: records from child loggers skip the parent's filters.
     handler.addFilter(RedactingFilter())
+    # Parallel accounts (engine/fleet.py) log from their own threads: each log gets its account's lines only.
+    thread = threading.current_thread().name
+    handler.addFilter(lambda record: record.threadName == thread)
     root.addHandler(handler)
     return handler
 
@@ -105,7 +109,9 @@ def run_account(
     browser_options: BrowserOptions,
     reporter: Reporter,
     recorder: Recorder | None = None,
+    branches: bool = True,
 ) -> RunResult:
+    """One account's run; ``branches``: independent stages at once in a second page (engine/graph.py)."""
     from playwright.sync_api import sync_playwright
 
     prepared = prepare(config, account, flow, options.artifacts, secrets=not options.check)
@@ -132,6 +138,10 @@ def run_account(
                     prepared.run_id,
                     before_action=recorder.before_action if recorder else None,
                 )
+                if branches and recorder is None:  # a recording films one page
+                    from automation.engine.graph import with_branches
+
+                    runner = with_branches(runner)
                 result = runner.run(context)
                 if recorder is not None:
                     recorder.finish(context, result)

@@ -1,0 +1,381 @@
+"""A flow's stages as a dependency graph, and one account's independent stages run at once.
+
+Why: the stages declare ``needs``. In the TBA setup the longest chain is login → features → role →
+employee-role → token, while integration needs only login. Run one after another, the integration
+stage's page loads add to the chain's; run beside features and role, they cost no wall time.
+
+How: a branch runs in a second browser context of the same browser, made from the first one's
+``storage_state()``: the same cookies, so the same logged-in NetSuite session (a second login
+would spend another 2FA code, and NetSuite may end the first session for it). Not a second page
+of the same context: that would be a background tab of the same window, and Chromium throttles
+it (measured: 10 clicks and fills took 15.4 s there against 0.6 s in the front tab); each context
+has a window of its own. The branch is driven from a greenlet of the account's thread, the way
+Playwright's sync API already runs its event handlers: a sync call made in a greenlet hands
+control to Playwright's event loop until its answer comes, and the other greenlet runs meanwhile.
+So a branch costs a context and a page (a renderer), not a thread with its own Playwright (a Node
+driver, ~75 MB); and as greenlets switch only inside Playwright calls, the journal, the reporter
+and the result are never changed by two branches at the same moment. When the session ends and
+one branch logs in again, the other waits for that login and both get its cookies.
+
+Safety: two stages run at once only when the flow shows they write different pages (record types,
+see ``StageGraph.writes``), and a stage that declares no ``needs`` keeps its place after the stage
+before it, as in a sequential run. What blocks the thread without a Playwright call (a keyring
+call, the signed REST check) holds the other branch that long: milliseconds; a retry's backoff is
+made a cooperative wait here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from automation.engine import model as m
+from automation.engine.events import RunResult, StageResult, StepResult
+from automation.engine.loader import Flow
+from automation.engine.runner import Runner, _on_dialog
+from automation.engine.session import Session
+
+log = logging.getLogger("nsauto.graph")
+
+MAX_LANES = 4  # pages one account drives at once; the TBA flow needs 2
+WRITING_ACTIONS = frozenset({"save", "click", "capture", "revoke_others"})
+
+
+@dataclass(frozen=True)
+class StageGraph:
+    """The selected stages, what each waits for, and which pages each may write."""
+
+    order: tuple[str, ...]  # flow order: a topological order (the loader checks needs come earlier)
+    needs: dict[str, frozenset[str]]
+    writes: dict[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, flow: Flow, selected: Iterable[str] | None = None) -> StageGraph:
+        """The graph of ``selected`` stages; a prerequisite left out counts through its own needs."""
+        chosen = {s.stage for s in flow.stages} if selected is None else set(selected)
+        declared: dict[str, tuple[str, ...]] = {}
+        previous: str | None = None
+        for stage in flow.stages:
+            # No `needs`: the stage keeps its place after the one before it, as in a sequential run.
+            declared[stage.stage] = tuple(stage.needs) or ((previous,) if previous else ())
+            previous = stage.stage
+        order = tuple(s.stage for s in flow.stages if s.stage in chosen)
+        needs = {name: frozenset(_selected_needs(name, declared, chosen)) for name in order}
+        writes = {s.stage: frozenset(writes_of(s)) for s in flow.stages if s.stage in chosen}
+        return cls(order, needs, writes)
+
+    def ready(self, pending: Iterable[str], done: set[str], running: Iterable[str] = ()) -> list[str]:
+        """Pending stages free to start, the one heading the longest remaining chain first."""
+        busy = set().union(*(self.writes[r] for r in running))
+        free = [n for n in pending if self.needs[n] <= done and not self.writes[n] & busy]
+        return sorted(free, key=lambda n: (-self.tail(n), self.order.index(n)))
+
+    def tail(self, name: str, cost: Callable[[str], float] = lambda _: 1.0) -> float:
+        """Cost of the longest chain that starts at ``name`` (itself included)."""
+        after = [n for n in self.order if name in self.needs[n]]
+        return cost(name) + max((self.tail(n, cost) for n in after), default=0.0)
+
+    def critical_path(self, cost: Callable[[str], float] = lambda _: 1.0) -> tuple[list[str], float]:
+        """The longest chain by ``cost`` and its total: no schedule finishes sooner."""
+        best: dict[str, tuple[float, list[str]]] = {}
+        for name in self.order:
+            before = max((best[n] for n in self.needs[name]), default=(0.0, []), key=lambda b: b[0])
+            best[name] = (before[0] + cost(name), [*before[1], name])
+        if not best:
+            return [], 0.0
+        total, chain = max(best.values(), key=lambda b: b[0])
+        return chain, total
+
+    def width(self) -> int:
+        """How many stages can run at once: the most stages at one depth (they never need each other)."""
+        depth: dict[str, int] = {}
+        for name in self.order:
+            depth[name] = 1 + max((depth[n] for n in self.needs[name]), default=0)
+        return max(Counter(depth.values()).values(), default=0)
+
+
+def _selected_needs(name: str, declared: dict[str, tuple[str, ...]], chosen: set[str]) -> set[str]:
+    found: set[str] = set()
+    todo, seen = list(declared.get(name, ())), set()
+    while todo:
+        need = todo.pop()
+        if need in seen:
+            continue
+        seen.add(need)
+        if need in chosen:
+            found.add(need)
+        else:
+            todo.extend(declared.get(need, ()))
+    return found
+
+
+def writes_of(stage: m.Stage) -> set[str]:
+    """The pages a stage may save: every page it opens, if it has a step that writes at all.
+
+    Conservative on purpose: page paths stand for record types, so two stages that open the same
+    form never run at once even when they would edit different records.
+    """
+    actions = {m.action_of(step) for step in stage.steps}
+    if not actions & WRITING_ACTIONS:
+        return set()
+    pages: set[str] = set()
+    for step in stage.steps:
+        action = m.action_of(step)
+        value = getattr(step, action)
+        if action == "open":
+            pages.add(_page(value))
+        elif action == "find_record":
+            pages.add(_page(value.form))
+        elif action == "revoke_others":
+            pages.add(_page(value.list))
+    return pages
+
+
+def _page(path: str) -> str:
+    return path.split("?", 1)[0].rstrip("/")
+
+
+class Cooperative:
+    """Greenlet plumbing on top of a sync Playwright object's event loop (see the module docstring)."""
+
+    def __init__(self, anchor: Any) -> None:
+        import greenlet
+        from playwright._impl._greenlets import wait_for_future
+
+        self._greenlet = greenlet.greenlet
+        self._wait_for_future = wait_for_future
+        self.loop = anchor._loop  # every sync API object carries its loop and dispatcher fiber
+        self.fiber = anchor._dispatcher_fiber
+
+    @classmethod
+    def available(cls, anchor: Any) -> bool:
+        try:
+            import greenlet  # noqa: F401
+            from playwright._impl._greenlets import wait_for_future  # noqa: F401
+        except ImportError:
+            return False
+        return hasattr(anchor, "_loop") and hasattr(anchor, "_dispatcher_fiber")
+
+    def spawn(self, body: Callable[[], None]) -> None:
+        """Start ``body`` in its own greenlet from the event loop; it runs until its first sync call."""
+        runner = self._greenlet(body, parent=self.fiber)
+        self.loop.call_soon(runner.switch)
+
+    def future(self) -> Any:
+        return self.loop.create_future()
+
+    def wait(self, future: Any) -> None:
+        """Block this greenlet (not the thread) until ``future`` is done."""
+        self._wait_for_future(self.loop, self.fiber, future)
+
+    def sleep(self, seconds: float) -> None:
+        """time.sleep for a greenlet: the other branch goes on meanwhile."""
+        done = self.future()
+        self.loop.call_later(max(0.0, seconds), lambda: done.done() or done.set_result(None))
+        self.wait(done)
+
+
+class BranchReporter:
+    """Keeps interleaved output readable: a step of another stage than the last one shown gets its header again."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._titles: dict[str, str] = {}
+        self._shown: str | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def stage_started(self, name: str, title: str) -> None:
+        self._titles[name] = title
+        self._shown = name
+        self._inner.stage_started(name, title)
+
+    def step_finished(self, result: StepResult) -> None:
+        if result.stage != self._shown and result.stage in self._titles:
+            self._shown = result.stage
+            self._inner.stage_started(result.stage, self._titles[result.stage])
+        self._inner.step_finished(result)
+
+
+@dataclass(eq=False)
+class _Lane:
+    """One page of the account's context and the runner state that goes with it."""
+
+    runner: Runner
+    session: Session
+    extra: bool  # a page opened for a branch (closed at the end), not the run's own
+
+
+@dataclass
+class _Done:
+    stage: str
+    lane: _Lane
+    outcome: StageResult | None = None
+    error: BaseException | None = None
+
+
+@dataclass
+class _Schedule:
+    graph: StageGraph
+    pending: list[str]
+    done: set[str] = field(default_factory=set)
+    running: dict[str, _Lane] = field(default_factory=dict)
+    stopped: bool = False
+
+
+class GraphRunner(Runner):
+    """A Runner that runs independent stages at once, each branch in its own context of the same session."""
+
+    max_lanes: int = MAX_LANES
+
+    def _run_stages(self, stages: list[str], session: Session, result: RunResult) -> None:
+        graph = StageGraph.of(self.flow, stages)
+        lanes = min(self.max_lanes, graph.width())
+        if lanes < 2 or not Cooperative.available(session.page):
+            super()._run_stages(stages, session, result)
+            return
+        coop = Cooperative(session.page)
+        self.reporter = BranchReporter(self.reporter)
+        self._cooperative_backoff(self, coop)
+        login = _single_flight(coop)
+        session.log_in = login(session.log_in, session.page.context)
+        if stages and "login" not in stages:
+            self.recovery.call(lambda: session.log_in(session.page), session, stages[0])  # needs a session
+        order = {name: index for index, name in enumerate(graph.order)}
+        main = _Lane(self, session, extra=False)
+        pool, idle = [main], [main]
+        plan = _Schedule(graph, list(graph.order))
+        finished: list[_Done] = []
+        wake: list[Any] = [coop.future()]
+        try:
+            while True:
+                for name in [] if plan.stopped else graph.ready(plan.pending, plan.done, plan.running):
+                    lane = idle.pop() if idle else None
+                    if lane is None and len(pool) < lanes:
+                        lane = self._open_lane(session, coop, login)
+                        if lane is None:
+                            lanes = len(pool)  # no second page: the rest runs on the pages there are
+                        else:
+                            pool.append(lane)
+                    if lane is None:
+                        break
+                    plan.pending.remove(name)
+                    plan.running[name] = lane
+                    coop.spawn(self._branch(name, lane, result, finished, wake))
+                if not plan.running:
+                    break
+                coop.wait(wake[0])
+                wake[0] = coop.future()
+                while finished:
+                    got = finished.pop()
+                    del plan.running[got.stage]
+                    idle.append(got.lane)
+                    if got.error is not None:
+                        raise got.error  # KeyboardInterrupt or a bug outside the stage's own handling
+                    assert got.outcome is not None
+                    if self._stops_run(got.stage, got.outcome.status):
+                        plan.stopped = True  # running branches finish their stage; nothing new starts
+                    else:
+                        plan.done.add(got.stage)
+        finally:
+            for lane in pool:
+                if lane.extra:
+                    session.stored.extend(n for n in lane.session.stored if n not in session.stored)
+                    _close(lane.session.page.context)
+            result.stages.sort(key=lambda s: order.get(s.name, len(order)))
+
+    def _branch(
+        self, name: str, lane: _Lane, result: RunResult, finished: list[_Done], wake: list[Any]
+    ) -> Callable[[], None]:
+        stage = self.flow.stage(name)
+
+        def body() -> None:
+            done = _Done(name, lane)
+            try:
+                done.outcome = lane.runner._run_stage(stage, lane.session, result)
+            except BaseException as exc:  # handed to the scheduling greenlet, which raises it
+                done.error = exc
+            finished.append(done)
+            if not wake[0].done():
+                wake[0].set_result(None)
+
+        return body
+
+    def _open_lane(self, session: Session, coop: Cooperative, login: Callable[..., Any]) -> _Lane | None:
+        """A second context with the first one's cookies (same NetSuite session); None if the browser refuses."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        from automation.engine.session_cache import register_state
+
+        first = session.page.context
+        try:
+            state = first.storage_state()
+            register_state(dict(state))  # the cookies are the login: never shown anywhere
+            context = first.browser.new_context(viewport=session.page.viewport_size, storage_state=state)
+            page = context.new_page()
+        except (PlaywrightError, AttributeError) as exc:
+            log.info("no context for a branch (%s): the stages run one after another", exc)
+            return None
+        page.set_default_timeout(self.options.timeout_s * 1000)
+        branch = self._session(page)
+        branch.log_in = login(branch.log_in, context)
+        page.on("dialog", lambda dialog: _on_dialog(dialog, branch))
+        runner = copy.copy(self)  # its own per-stage state (timeout cap), shared journal, reporter, result
+        runner.recovery = copy.copy(self.recovery)
+        runner.recovery.on_new_page = lambda new: new.on("dialog", lambda dialog: _on_dialog(dialog, branch))
+        self._cooperative_backoff(runner, coop)
+        return _Lane(runner, branch, extra=True)
+
+    @staticmethod
+    def _cooperative_backoff(runner: Runner, coop: Cooperative) -> None:
+        recovery = getattr(runner, "recovery", None)
+        if recovery is not None and hasattr(recovery, "sleep"):
+            recovery.sleep = coop.sleep
+
+
+def _single_flight(coop: Cooperative) -> Callable[..., Callable[[Any], Any]]:
+    """One login at a time; its cookies go to every branch's context, so no branch logs in again."""
+    running: list[Any] = [None]
+    contexts: list[Any] = []
+
+    def wrap(log_in: Callable[[Any], Any], context: Any) -> Callable[[Any], Any]:
+        contexts.append(context)
+
+        def guarded(page: Any) -> Any:
+            if running[0] is not None and not running[0].done():
+                coop.wait(running[0])  # the other branch's login brings our cookies too
+                return page.url
+            running[0] = finished = coop.future()
+            try:
+                landed = log_in(page)
+                cookies = page.context.cookies()
+                for other in contexts:
+                    if other is not page.context:
+                        other.add_cookies(cookies)
+                return landed
+            finally:
+                finished.set_result(None)
+
+        return guarded
+
+    return wrap
+
+
+def _close(context: Any) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
+    with contextlib.suppress(PlaywrightError):
+        context.close()
+
+
+def with_branches(runner: Runner) -> GraphRunner:
+    """The same runner, able to run independent stages at once (its constructor arguments are untouched)."""
+    graph_runner = GraphRunner.__new__(GraphRunner)
+    graph_runner.__dict__.update(runner.__dict__)
+    return graph_runner
