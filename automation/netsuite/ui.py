@@ -406,7 +406,7 @@ def wait_ready(page: Page, timeout_ms: float) -> None:
     Pages without that API count as ready."""
     for _ in range(3):  # a redirect may replace the document while we wait: wait on the new one
         try:
-            page.wait_for_function(READY_JS, timeout=timeout_ms)
+            page.wait_for_function(READY_JS, timeout=timeout_ms, polling=100)  # rAF stalls in background pages
             return
         except PlaywrightTimeout:
             raise StepFailed(f"the page {page.url} did not finish loading within {timeout_ms / 1000:.0f} s") from None
