@@ -32,8 +32,8 @@ HEADLESS_LINUX_HINT = (
     'dbus-run-session -- bash -c \'echo -n "$KEYRING_PASS" | gnome-keyring-daemon --unlock '
     "--components=secrets >/dev/null; nsauto ...' (see the README); or pick a backend with "
     "PYTHON_KEYRING_BACKEND; on CI runners, `pip install keyrings.alt pycryptodome` and use its "
-    "encrypted file backend (PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring, master "
-    "password in KEYRING_PROPERTY_KEYRING_KEY)"
+    "encrypted file (PYTHON_KEYRING_BACKEND=automation.secrets.filekeyring.EnvKeyEncryptedKeyring, "
+    "master password in NSAUTO_KEYRING_FILE_KEY; see docs/secrets.md)"
 )
 LOCKED_HINT = (
     "unlock the keyring first; on a headless Linux machine start it unlocked with "
@@ -245,7 +245,7 @@ def _plaintext_warning(backend: KeyringBackend) -> tuple[str | None, str | None]
     if backend_name(backend) == "keyrings.alt.file.PlaintextKeyring":
         return (
             "this keyring backend stores secrets unencrypted (base64 only)",
-            "use the Secret Service or keyrings.alt.file.EncryptedKeyring for real credentials",
+            "use the Secret Service or an encrypted file keyring for real credentials (docs/secrets.md)",
         )
     return None, None
 

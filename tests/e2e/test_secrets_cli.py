@@ -11,6 +11,7 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import keyring
 import keyring.errors
@@ -213,3 +214,34 @@ def test_login_set_refuses_a_bad_seed_and_stores_nothing(workspace, login_items)
     assert proc.returncode == 2, proc.stderr
     assert "not base32" in proc.stderr and "JBSWY3DP" not in proc.stderr and "Some-Passw0rd" not in proc.stderr
     assert keyring.get_password(LOGIN_SERVICE, "password") is None
+
+
+def test_encrypted_file_keyring_takes_its_key_from_the_environment(workspace, tmp_path):
+    """The CI recipe of docs/secrets.md (runs where keyrings.alt and pycryptodome are installed)."""
+    alt = pytest.importorskip("keyrings.alt")
+    pytest.importorskip("Crypto")
+    site = str(Path(alt.__file__).parents[2])  # wherever it is installed, the child finds it too
+    env = {
+        "PYTHONPATH": os.pathsep.join([workspace.env["PYTHONPATH"], site]),
+        "PYTHON_KEYRING_BACKEND": "automation.secrets.filekeyring.EnvKeyEncryptedKeyring",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "NSAUTO_KEYRING_FILE_KEY": "ci-master-key-for-the-test",
+    }
+    first = workspace.nsauto("doctor", "--json", env=env)
+    assert json.loads(first.stdout)["keyring"]["writable"] is True, first.output
+    stored = subprocess.run(
+        [sys.executable, "-m", "automation", "login", "set", "--account", sim_demo.ACCOUNT_ID],
+        cwd=workspace.path,
+        env={**workspace.env, **env},
+        input="file-keyring-password-1\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert stored.returncode == 0, stored.stderr
+    keyring_file = tmp_path / "data" / "python_keyring" / "crypted_pass.cfg"
+    hits = scan([tmp_path], {"password": "file-keyring-password-1", "key": env["NSAUTO_KEYRING_FILE_KEY"]})
+    assert keyring_file.is_file() and hits == [], hits
+    wrong = workspace.nsauto("doctor", "--json", env={**env, "NSAUTO_KEYRING_FILE_KEY": "not-the-key"})
+    report = json.loads(wrong.stdout)["keyring"]
+    assert report["writable"] is False and "wrong key" in report["problem"], wrong.output
