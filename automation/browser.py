@@ -48,14 +48,10 @@ def system_chromium() -> str | None:
 
 def launch(pw: Playwright, options: BrowserOptions) -> Browser:
     """A browser ready for contexts; raises EnvironmentNotReady with what to install."""
-    if options.connect:
-        try:
-            return pw.chromium.connect(options.connect, slow_mo=options.slow_mo_ms)
-        except PlaywrightError as exc:
-            raise EnvironmentNotReady(
-                f"cannot reach the Playwright browser server at {options.connect}: {_first_line(exc)}",
-                "start it with `playwright run-server --port N` and check browser.connect",
-            ) from None
+    if options.connect:  # names the system Chromium to a server without one; warns when it is remote
+        from automation.browserhost import connect_remote
+
+        return connect_remote(pw, options)
     if options.headless is False and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         raise EnvironmentNotReady("--headed needs a display and none is set", "run under xvfb-run, or drop --headed")
     explicit = options.executable or os.environ.get("NSAUTO_CHROMIUM")

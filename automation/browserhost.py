@@ -1,0 +1,325 @@
+"""One Chromium shared by many accounts, and Playwright browser servers reached over a WebSocket.
+
+Why a server at all: Playwright's sync API belongs to the thread that started it, so accounts
+that run at once run in threads, each with its own Playwright. For them to share one Chromium
+(one browser, GPU and zygote process instead of one set per account), the browser must take more
+than one client. ``playwright launch-server`` starts one Chromium behind a WebSocket; every thread
+connects to it and opens its own context (an isolated profile: cookies, storage, cache). The
+other way, Chromium's DevTools port with ``connect_over_cdp``, gives every client a default
+context that adopts the pages of all other clients' contexts, so each page is instrumented once
+per connected thread (measured with 4 threads: 873 MB PSS against 785 MB, see docs/benchmarks.md).
+
+A remote browser (``browser.connect`` / ``--connect ws://...``) is usually ``playwright run-server``,
+which launches a browser for each connection with the launch options the client sends. When the
+server's machine lacks Playwright's own Chromium (Debian/Ubuntu machines without the download),
+its system Chromium must be named: nsauto sends it in ``x-playwright-launch-options`` (the server
+honours ``executablePath`` only when started with ``--unsafe``), or the server is started with a
+``PLAYWRIGHT_BROWSERS_PATH`` whose Chromium paths link to the system one (``link_system_chromium``).
+A browser on another host renders every page nsauto opens, secrets included: nsauto says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from automation.browser import CHROMIUM_ARGS, BrowserOptions, system_chromium
+from automation.errors import EnvironmentNotReady
+
+log = logging.getLogger("nsauto.browser")
+
+MISSING_EXECUTABLE = "Executable doesn't exist"
+SERVER_HINT = (
+    "start the server with `python -m playwright run-server --port N --unsafe` (nsauto then names the "
+    "system Chromium), or with PLAYWRIGHT_BROWSERS_PATH pointing at links to it (docs/benchmarks.md)"
+)
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def is_loopback(url: str) -> bool:
+    """True when the URL's host is this machine (a name is resolved: every address must be loopback)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return False
+    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
+
+
+def warn_if_remote(url: str, stream: IO[str] | None = None) -> bool:
+    """Say once per host that its browser will render the secrets; True when the host is remote."""
+    if is_loopback(url):
+        return False
+    host = urlsplit(url).netloc
+    with _warned_lock:
+        if host in _warned:
+            return True
+        _warned.add(host)
+    message = (
+        f"warning: the browser runs on {host}, not on this machine: it renders every page nsauto opens, "
+        "so the login password, the 2FA code and the one-time consumer and token secrets pass through "
+        "that host. Use a browser server only on a host you trust, reached over wss:// or an SSH tunnel."
+    )
+    print(message, file=stream or sys.stderr, flush=True)
+    log.warning("remote browser host %s renders the secrets", host)
+    return True
+
+
+def launch_options(options: BrowserOptions, executable: str | None = None) -> dict[str, object]:
+    """What a `run-server` launches for this client (``args`` and ``executablePath`` need ``--unsafe``)."""
+    found: dict[str, object] = {"headless": options.headless, "args": CHROMIUM_ARGS}
+    if executable:
+        found["executablePath"] = executable
+    return found
+
+
+def connect_remote(pw: Playwright, options: BrowserOptions, timeout_ms: float = 60_000) -> Browser:
+    """A browser from the Playwright server at ``options.connect``; EnvironmentNotReady with what to do."""
+    url = options.connect or ""
+    warn_if_remote(url)
+    if "launch-options" in parse_qs(urlsplit(url).query):
+        return _connect(pw, url, options, None, timeout_ms)  # the URL says what to launch
+    explicit = options.executable or os.environ.get("NSAUTO_CHROMIUM")
+    try:
+        return _connect(pw, url, options, launch_options(options, explicit), timeout_ms)
+    except _Missing as missing:
+        system = system_chromium() if is_loopback(url) and not explicit else None
+        if system is None:
+            raise EnvironmentNotReady(f"the browser server at {url} has no Chromium: {missing}", SERVER_HINT) from None
+    try:
+        return _connect(pw, url, options, launch_options(options, system), timeout_ms)
+    except _Missing:
+        raise EnvironmentNotReady(
+            f"the browser server at {url} has no Playwright Chromium and ignores nsauto's path to {system}",
+            SERVER_HINT,
+        ) from None
+
+
+class _Missing(Exception):
+    """The server could not find a Chromium to launch."""
+
+
+def _connect(
+    pw: Playwright, url: str, options: BrowserOptions, launch: dict[str, object] | None, timeout_ms: float
+) -> Browser:
+    headers = {"x-playwright-launch-options": json.dumps(launch)} if launch else None
+    try:
+        return pw.chromium.connect(url, slow_mo=options.slow_mo_ms, headers=headers, timeout=timeout_ms)
+    except PlaywrightError as exc:
+        text = _first_line(exc)
+        if MISSING_EXECUTABLE in str(exc):
+            raise _Missing(text) from None
+        raise EnvironmentNotReady(
+            f"cannot reach the Playwright browser server at {url}: {text}",
+            "start it with `python -m playwright run-server --port N` and check browser.connect",
+        ) from None
+
+
+class LocalBrowserServer:
+    """One Chromium behind `playwright launch-server` on 127.0.0.1, for the threads of one nsauto run."""
+
+    def __init__(self, process: subprocess.Popen[str], endpoint: str, config: Path) -> None:
+        self.process = process
+        self.endpoint = endpoint
+        self._config = config
+
+    @classmethod
+    def start(cls, options: BrowserOptions, timeout_s: float = 60.0) -> LocalBrowserServer:
+        if options.headless is False and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            raise EnvironmentNotReady("--headed needs a display and none is set", "run under xvfb-run or drop --headed")
+        explicit = options.executable or os.environ.get("NSAUTO_CHROMIUM")
+        if explicit and not Path(explicit).exists():
+            raise EnvironmentNotReady(f"no browser at {explicit}", "fix browser.executable or NSAUTO_CHROMIUM")
+        executable = explicit or (None if own_chromium_installed(options.headless) else system_chromium())
+        try:
+            return cls._spawn(options, executable, timeout_s)
+        except _Missing as missing:
+            raise EnvironmentNotReady(
+                f"no Chromium found: {missing}",
+                "run `playwright install chromium`, or install your system's chromium package",
+            ) from None
+
+    @classmethod
+    def _spawn(cls, options: BrowserOptions, executable: str | None, timeout_s: float) -> LocalBrowserServer:
+        from playwright._impl._driver import compute_driver_executable, get_driver_env
+
+        config: dict[str, object] = {**launch_options(options, executable), "host": "127.0.0.1", "port": 0}
+        fd, name = tempfile.mkstemp(prefix="nsauto-browser-", suffix=".json")  # 0600: it names no secret anyway
+        with os.fdopen(fd, "w") as handle:
+            json.dump(config, handle)
+        node, cli = compute_driver_executable()
+        process = subprocess.Popen(
+            [node, cli, "launch-server", "--browser", "chromium", "--config", name],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=get_driver_env(),
+            preexec_fn=_die_with_parent if _PRCTL is not None else None,
+        )
+        endpoint = _first_output_line(process, timeout_s)
+        if not endpoint.startswith("ws://"):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
+            error = endpoint + "\n" + (process.stderr.read() if process.stderr and process.poll() is not None else "")
+            cls._kill(process)
+            Path(name).unlink(missing_ok=True)
+            if MISSING_EXECUTABLE in error:
+                raise _Missing(error.strip().splitlines()[0] if error.strip() else MISSING_EXECUTABLE)
+            raise EnvironmentNotReady(f"the local browser server did not start: {_clip(error)}", "run `nsauto doctor`")
+        threading.Thread(target=_drain, args=(process.stderr,), name="browser-server-stderr", daemon=True).start()
+        log.info("one Chromium for all accounts at %s", endpoint)
+        return cls(process, endpoint, Path(name))
+
+    def options_for(self, options: BrowserOptions) -> BrowserOptions:
+        """The run's browser options, pointed at this server."""
+        from dataclasses import replace
+
+        return replace(options, connect=self.endpoint)
+
+    def stop(self) -> None:
+        self._kill(self.process)
+        self._config.unlink(missing_ok=True)
+
+    @staticmethod
+    def _kill(process: subprocess.Popen[str]) -> None:
+        if process.poll() is None:
+            process.terminate()  # the server closes its Chromium on SIGTERM
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+    def __enter__(self) -> LocalBrowserServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _libc_prctl() -> Callable[..., int] | None:
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None).prctl  # looked up before the fork: the child only calls it
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _libc_prctl() if sys.platform.startswith("linux") else None
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when nsauto dies, even by SIGKILL (no orphaned Chromium)."""
+    if _PRCTL is not None:
+        _PRCTL(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
+
+
+def _first_output_line(process: subprocess.Popen[str], timeout_s: float) -> str:
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(process.stdout.readline() if process.stdout else ""))
+    reader.daemon = True
+    reader.start()
+    reader.join(timeout_s)
+    if not got:
+        return f"no answer within {timeout_s:.0f} s"
+    return got[0].strip()
+
+
+def _drain(stream: IO[str] | None) -> None:
+    """Keep reading the server's stderr so a chatty Chromium never blocks on a full pipe."""
+    if stream is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        for line in stream:
+            log.debug("browser server: %s", line.rstrip())
+
+
+def browsers_root() -> Path:
+    """Where Playwright looks for its browsers (PLAYWRIGHT_BROWSERS_PATH, else the user cache)."""
+    configured = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
+    if configured and configured != "0":
+        return Path(configured)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "ms-playwright"
+
+
+def _revisions() -> dict[str, str]:
+    import playwright
+
+    data = json.loads((Path(playwright.__file__).parent / "driver" / "package" / "browsers.json").read_text())
+    return {entry["name"]: str(entry["revision"]) for entry in data["browsers"]}
+
+
+CHROMIUM_PATHS = {  # Linux x64 layout of Playwright's downloads, per browsers.json name
+    "chromium-headless-shell": "chromium_headless_shell-{rev}/chrome-headless-shell-linux64/chrome-headless-shell",
+    "chromium": "chromium-{rev}/chrome-linux64/chrome",
+}
+
+
+def own_chromium_installed(headless: bool = True) -> bool:
+    """Is Playwright's own Chromium for this version downloaded? (Linux x64 layout; elsewhere: assume yes.)"""
+    if not sys.platform.startswith("linux"):
+        return True
+    name = "chromium-headless-shell" if headless else "chromium"
+    try:
+        rev = _revisions()[name]
+    except (OSError, KeyError, ValueError):
+        return True
+    return (browsers_root() / CHROMIUM_PATHS[name].format(rev=rev)).exists()
+
+
+def link_system_chromium(root: Path, chromium: str | None = None) -> list[Path]:
+    """Make ``root`` a PLAYWRIGHT_BROWSERS_PATH whose Chromium is the system one (for a run-server host).
+
+    The folder names carry Playwright's browser revision, so they must be made again after a
+    Playwright upgrade (nsauto pins the version).
+    """
+    target = chromium or system_chromium()
+    if not target:
+        raise EnvironmentNotReady("no system Chromium to link", "install your system's chromium package")
+    links = []
+    for name, pattern in CHROMIUM_PATHS.items():
+        link = root / pattern.format(rev=_revisions()[name])
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+        links.append(link)
+    return links
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _clip(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[0][:300] if lines else "no output"
