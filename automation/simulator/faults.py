@@ -377,8 +377,8 @@ def _observe(ctx: Ctx, inj: Injector, response: Response) -> None:
     """Counts the tests assert on (logins, 2FA passes, trusted devices), faults on or off."""
     path, method = ctx.req.path, ctx.req.method
     location = dict(response.headers).get("Location", "")
-    if method == "POST" and path in LOGIN_PAGES and response.status == 302:
-        inj.event("password_accepted")
+    if method == "POST" and path in LOGIN_PAGES:
+        inj.event("password_accepted" if response.status == 302 else "password_rejected")
     if method == "POST" and path == CHALLENGE_PATH:
         inj.event("2fa_accepted" if response.status == 302 and "loginchallenge" not in location else "2fa_rejected")
         if any(k == "Set-Cookie" and v.startswith("NS_TRUSTED_DEVICE=") for k, v in response.headers):
