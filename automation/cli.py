@@ -62,6 +62,20 @@ def _browser_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _fleet_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --all: N accounts at a time, one shared browser (default 1: in turn)",
+    )
+    parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML: a testsuite per account")
+    parser.add_argument(
+        "--serial", action="store_true", help="stages strictly one after another (no independent stages at once)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nsauto",
@@ -80,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(run)
     _browser_flags(run)
-    run.add_argument("--all", action="store_true", help="every account in the config, one after the other")
+    run.add_argument("--all", action="store_true", help="every account in the config (in turn, or --parallel N)")
+    _fleet_flags(run)
     run.add_argument("--resume", action="store_true", help="continue after the last finished stage of a failed run")
     run.add_argument(
         "--rotate", action="store_true", help="make a new token / M2M certificate even if the stored one works"
@@ -96,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(plan)
     plan.add_argument("--all", action="store_true", help="every account in the config")
     _browser_flags(plan)
+    _fleet_flags(plan)
 
     verify = sub.add_parser(
         "verify", help="make a signed REST call with the keyring's secrets; exit 0 only on HTTP 200"
@@ -267,10 +283,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     reporter = ConsoleReporter(verbose=args.debug)
     accounts = list(config.accounts.values()) if args.all else [_account(config, args.account)]
     results = []
-    for account in accounts:
+    branches = not getattr(args, "serial", False)
+    if args.all and getattr(args, "parallel", 1) > 1:
+        from automation.engine.fleet import run_fleet
+
+        results = run_fleet(
+            config,
+            accounts,
+            flow,
+            options,
+            browser,
+            args.parallel,
+            verbose=args.debug,
+            branches=branches,
+            recorder_for=lambda: _recorder(args, flow),
+        )
+    for account in accounts if not results else []:
         recorder = _recorder(args, flow)
         try:
-            results.append(run_account(config, account, flow, options, browser, reporter, recorder=recorder))
+            results.append(
+                run_account(config, account, flow, options, browser, reporter, recorder=recorder, branches=branches)
+            )
         except NsautoError as exc:
             if not args.all:
                 raise
@@ -279,6 +312,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
     if len(results) > 1:
         reporter.fleet_summary(results)
+    if getattr(args, "junit", None):
+        from automation.report.junit import write_junit
+
+        selected = [s.stage for s in flow.stages if not options.only or s.stage in options.only]
+        if options.from_stage:
+            selected = selected[selected.index(options.from_stage) :]
+        write_junit(args.junit, results, selected)
     if args.json:
         data = [r.to_dict() for r in results]
         print(json.dumps(data if args.all else data[0], indent=2))
