@@ -259,7 +259,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     _setup_logging(args.debug)
     config, flow = _load(args)
-    account = _account(config, args.account)
     plan = args.command == "plan"
     options = RunOptions(
         plan=plan,
