@@ -182,7 +182,7 @@ def step_popup(s: Session, args: dict) -> None:
     if s.plan:
         s.emit(item, "would-change", f"{len(nested)} steps in the popup window")
         return
-    opener = s.page
+    opener, opener_url = s.page, s.page.url
     target = ui.button(opener, text)
     s.before_action(target, f"click {text}")
     with opener.expect_popup(timeout=s.timeout_ms) as info:
@@ -208,7 +208,7 @@ def step_popup(s: Session, args: dict) -> None:
     finally:
         s.page = opener
     _close(s, popup)
-    _reload(s, opener)
+    _reload(s, opener, opener_url)
     s.emit(item, "changed", "")
 
 
@@ -238,15 +238,18 @@ def _close(s: Session, popup: Page) -> None:
         popup.close()
 
 
-def _reload(s: Session, page: Page) -> None:
-    """Show the list as it is now; the popup may have started a reload of its own."""
+def _reload(s: Session, page: Page, url: str) -> None:
+    """Show the list as it is now. The popup may have started a reload of the opener itself, which
+    can cut ours short ("interrupted", "not attached"): then wait for that one and go again."""
     for attempt in range(3):
         try:
-            page.reload(wait_until="domcontentloaded", timeout=s.timeout_ms)
+            page.goto(url, wait_until="domcontentloaded", timeout=s.timeout_ms)
             return
-        except PlaywrightError as exc:
-            if attempt == 2 or not ("interrupted" in str(exc) or "ERR_ABORTED" in str(exc)):
+        except PlaywrightError:
+            if attempt == 2:
                 raise
+            with contextlib.suppress(PlaywrightError):
+                page.wait_for_load_state("domcontentloaded", timeout=s.timeout_ms)
 
 
 def step_upload(s: Session, args: dict) -> None:
