@@ -334,7 +334,14 @@ def rescue(
             f"{names} could not be stored ({cause.message}) and no recovery key was at hand; the value is lost",
             f"fix the keyring, then {hint_run.removeprefix('or ')}",
         )
-    path = save(account_id, pending, run_id, key)
+    try:
+        path = save(account_id, pending, run_id, key)
+    except OSError as exc:  # NSAUTO_HOME unwritable, disk full: say so plainly rather than crash
+        return SecretAtRisk(
+            f"{names} could not be stored ({cause.message}) nor saved to {recovery_path(account_id)} "
+            f"({type(exc).__name__}: {exc.strerror or exc}); the value is lost",
+            f"fix the keyring and {recovery_dir()}, then {hint_run.removeprefix('or ')}",
+        )
     if store is not None:
         for name in pending:
             with contextlib.suppress(Exception):
