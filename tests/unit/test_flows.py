@@ -202,9 +202,11 @@ def test_setup_flow_has_the_stages_and_references_resolve(variables: dict[str, A
     assert load_flow().file == flow.file  # the default flow is flows/setup.yaml
 
 
-def test_every_shipped_file_is_used_by_setup() -> None:
-    flow = load_flow(FLOWS / "setup.yaml")
-    assert set(flow.files) == {p.resolve() for p in FLOWS.glob("*.yaml")}
+def test_every_shipped_file_is_used_by_a_setup_flow() -> None:
+    from automation.engine.loader import AUTH_FLOWS, flow_for_auth
+
+    used = {file for auth in AUTH_FLOWS for file in load_flow(flow_for_auth(auth)).files}
+    assert used == {p.resolve() for p in FLOWS.glob("*.yaml")}
 
 
 def test_every_step_of_the_shipped_flows_knows_its_line() -> None:
