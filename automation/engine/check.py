@@ -327,7 +327,10 @@ def run_check(config: Config, flow: Flow, account: Account, args: argparse.Names
         from_stage=args.from_stage,
         timeout_s=args.timeout or config.browser.timeout_s,
         artifacts=args.artifacts,
+        fresh_login=getattr(args, "fresh_login", False),
     )
+    if getattr(args, "retries", None) is not None:
+        options.retries = max(0, args.retries)
     browser = BrowserOptions(
         headless=not args.headed and config.browser.headless,
         slow_mo_ms=args.slow_mo,
