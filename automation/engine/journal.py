@@ -40,7 +40,8 @@ class Journal:
 
     def stage_done(self, stage: str) -> None:
         self.data["stages"][stage] = {"status": "done", "at": time.time()}
-        self.data.pop("failed", None)
+        if self.data.get("failed", {}).get("stage") == stage:  # another branch's failure still stands
+            self.data.pop("failed", None)
         self.save()
 
     def stage_failed(self, stage: str, where: str) -> None:
