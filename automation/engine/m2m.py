@@ -30,6 +30,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from automation.engine import check
 from automation.errors import StepFailed, VerificationFailed
 from automation.netsuite import oauth2, ui
 from automation.secrets.redact import redactor
@@ -179,7 +180,10 @@ def step_popup(s: Session, args: dict) -> None:
 
     text, nested = args["open"], list(args["steps"])
     item = f"popup {text}"
-    if s.plan:
+    if s.check:  # opening the popup changes nothing; its steps then only look (nothing is saved)
+        check.guard(s)
+        check.button_found(s, f"click {text}", ui.button(s.page, text), text)
+    elif s.plan:
         s.emit(item, "would-change", f"{len(nested)} steps in the popup window")
         return
     opener, opener_url = s.page, s.page.url
@@ -207,6 +211,11 @@ def step_popup(s: Session, args: dict) -> None:
                 raise
     finally:
         s.page = opener
+    if s.check:
+        with contextlib.suppress(PlaywrightError):
+            popup.close()
+        s.emit(item, "found", "popup window opened and closed, nothing saved")
+        return
     _close(s, popup)
     _reload(s, opener, opener_url)
     s.emit(item, "changed", "")
@@ -261,10 +270,13 @@ def step_upload(s: Session, args: dict) -> None:
     if s.plan:
         s.emit(item, "would-change", f"a new {key_type} certificate")
         return
-    field = ui.find_field(s.page, label, s.timeout_ms)
+    field = ui.find_field(s.page, label, min(s.timeout_ms, check.LOCATE_MS) if s.check else s.timeout_ms)
     control = field.box.locator("input[type=file]").first
     if control.count() == 0:
         raise StepFailed(f"the field '{label}' on {s.page.url} has no file input")
+    if s.check:
+        s.emit(item, "found", f"file input by {field.found_by} (nothing uploaded)", {"how": field.found_by})
+        return
     key = oauth2.generate_key(key_type, days, oauth2.new_common_name(s.target.account_id))
     s.generated_key = key
     s.before_action(control, item)
@@ -283,6 +295,9 @@ def step_make_room(s: Session, args: dict) -> None:
     limit, column = int(args.get("limit", 5)), args.get("column", "Certificate ID")
     per = {k: str(v) for k, v in args["per"].items()}
     ours = {k: str(v) for k, v in args["ours"].items()}
+    if s.check:
+        check.guard(s)
+        return check.list_columns(s, "make room", list(dict.fromkeys([*per, *ours, column])))
     active = [r for r in read_rows(s.page) if r.active and r.matches(per)]
     item = f"room for a new certificate ({len(active)} of {limit} active)"
     if len(active) < limit:
@@ -319,6 +334,9 @@ def step_store_key(s: Session, args: dict) -> None:
 
     column = args.get("column", "Certificate ID")
     item = "store " + ", ".join(KEY_NAMES)
+    if s.check:
+        s.emit(item, "unchecked", f"the new row appears only after Save; will read its '{column}'", {"column": column})
+        return
     if s.plan:
         s.emit(item, "would-change", "")
         return
@@ -392,6 +410,9 @@ def step_revoke_replaced(s: Session, args: dict) -> None:
     column = args.get("column", "Certificate ID")
     match = {k: str(v) for k, v in args["match"].items()}
     item = "revoke replaced certificates"
+    if s.check:
+        check.guard(s)
+        return check.list_columns(s, item, list(dict.fromkeys([*match, column])))
     new_id = s.record.record_id if s.record.created else None
     older = [r for r in read_rows(s.page) if r.active and r.matches(match) and r.get(column) != new_id]
     if s.plan:
