@@ -1,0 +1,212 @@
+"""engine/recovery.py without a browser: diagnosis, messages, and the retry/relogin loop.
+
+(The secrets recovery file has its own tests in test_recovery.py.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from automation.engine import model as m
+from automation.engine.recovery import (
+    Diagnosis,
+    PageRefused,
+    Policy,
+    Recovery,
+    SessionLost,
+    diagnose,
+    explain,
+)
+from automation.engine.session import RecordState
+from automation.errors import StepFailed, VerificationFailed
+
+APP = "https://1234567-sb1.app.netsuite.com"
+
+
+class FakePage:
+    """Just what recovery reads: url, is_closed, one evaluate that describes the page."""
+
+    def __init__(self, url: str = APP + "/app/setup/role.nl", title: str = "Role", heading: str = "", alert: str = ""):
+        self.url, self.closed = url, False
+        self.view = {"title": title, "heading": heading, "alert": alert}
+        self.context = self
+
+    def is_closed(self) -> bool:
+        return self.closed
+
+    def evaluate(self, script: str) -> dict[str, str]:
+        return self.view
+
+    def new_page(self) -> FakePage:
+        return FakePage()
+
+    def set_default_timeout(self, ms: float) -> None:
+        pass
+
+
+ERROR_PAGE = {"title": "Error - NetSuite", "heading": "An Unexpected Error Has Occurred", "alert": "Error ID: 12"}
+
+
+def test_error_page_is_transient_whatever_the_step_said() -> None:
+    page = FakePage(**ERROR_PAGE)
+    got = diagnose(StepFailed("no field labelled 'Name' on ..."), page, "role")
+    assert got is not None and got.kind == "transient" and got.said == "Error ID: 12"
+
+
+def test_login_url_is_a_lost_session_except_in_the_login_stage() -> None:
+    page = FakePage(APP + "/app/login/secure/enterpriselogin.nl?c=1&redirect=x")
+    assert diagnose(None, page, "role") == Diagnosis("session", "the NetSuite session ended")
+    assert diagnose(None, page, "login") is None
+    assert diagnose(SessionLost("popup"), FakePage(), "features").kind == "session"
+
+
+def test_no_privileges_is_permanent_and_explained_with_stage_page_and_words() -> None:
+    page = FakePage(title="Error", heading="Error", alert="You do not have privileges to view this page.")
+    got = diagnose(None, page, "role")
+    assert got is not None and got.kind == "permanent" and got.refusal == "privileges"
+    error = explain(None, got, "role", page)
+    assert (
+        error.message
+        == "stage 'role': NetSuite refused /app/setup/role.nl: \"You do not have privileges to view this page.\""
+    )
+    assert "permission" in (error.hint or "")
+
+
+def test_already_exists_while_creating_is_a_conflict_not_otherwise() -> None:
+    exc = StepFailed("NetSuite refused the save: A role with that name already exists.")
+    assert diagnose(exc, FakePage(), "role", creating=True).kind == "conflict"
+    assert diagnose(exc, FakePage(), "role", creating=False).kind == "permanent"
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        PlaywrightTimeout('Timeout 60000ms exceeded.\nnavigating to "https://x", waiting until "domcontentloaded"'),
+        PlaywrightError("net::ERR_CONNECTION_RESET at https://x"),
+        PlaywrightError("Target page, context or browser has been closed"),
+        StepFailed("NetSuite did not answer within 60 s on https://x"),
+        StepFailed("NetSuite answered its login page with HTTP 503"),
+        PageRefused("NetSuite answered /app/x with HTTP 500: an error page"),
+    ],
+)
+def test_transient_errors(exc: Exception) -> None:
+    assert diagnose(exc, FakePage(), "role").kind == "transient"
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        PlaywrightTimeout("Timeout 5000ms exceeded. waiting for locator('#x')"),  # an element, not a navigation
+        StepFailed("the dropdown 'Role' has no option 'Admin'"),
+    ],
+)
+def test_permanent_errors(exc: Exception) -> None:
+    assert diagnose(exc, FakePage(), "role").kind == "permanent"
+
+
+def test_missing_feature_box_is_explained_as_not_available() -> None:
+    page = FakePage(APP + "/app/setup/features.nl?whence=", title="Enable Features")
+    exc = StepFailed(f"no field labelled 'Token-Based Authentication' on {page.url}")
+    got = diagnose(exc, page, "features")
+    error = explain(exc, got, "features", page)
+    assert "stage 'features'" in error.message and "not available on this account" in error.message
+    assert "/app/setup/features.nl" in error.message
+
+
+def test_explain_keeps_keyring_and_verification_errors_as_they_are() -> None:
+    exc = VerificationFailed("NetSuite refused a signed REST call", "check the role")
+    assert explain(exc, Diagnosis("permanent", ""), "token", FakePage()) is exc
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [Policy().pause(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+
+
+# ---- the loop --------------------------------------------------------------------------------
+
+
+class FakeSession:
+    def __init__(self, page: FakePage) -> None:
+        self.page = page
+        self.record = RecordState()
+        self.timeout_ms = 1000.0
+        self.logins = 0
+
+    def log_in(self, page: Any) -> str:
+        self.logins += 1
+        self.page.url = APP + "/app/center/card.nl"
+        self.page.view = {"title": "Home", "heading": "", "alert": ""}
+        return self.page.url
+
+
+def _stage(*steps: m.StepBase) -> m.Stage:
+    return m.Stage(stage="role", steps=list(steps))
+
+
+def _run(stage: m.Stage, session: FakeSession, behaviour: dict[int, list[Any]], policy: Policy | None = None):
+    """Run with step i doing behaviour[i].pop(0) each time (an exception to raise, or a page change)."""
+    calls: list[int] = []
+    sleeps: list[float] = []
+    emitted: list[str] = []
+
+    def run_step(step: m.StepBase, s: Any, current: dict[str, Any]) -> None:
+        index = current["index"]
+        calls.append(index)
+        todo = behaviour.get(index, [])
+        action = todo.pop(0) if todo else None
+        if isinstance(action, BaseException):
+            raise action
+        if callable(action):
+            action(s)
+
+    recovery = Recovery(policy or Policy(), on_new_page=lambda page: None, sleep=sleeps.append)
+    recovery.run_stage(stage, session, {"where": ""}, run_step, lambda item, status, detail="": emitted.append(item))
+    return calls, sleeps, emitted
+
+
+def test_a_navigating_step_is_repeated_after_a_transient_failure() -> None:
+    session = FakeSession(FakePage())
+    stage = _stage(m.Open(open="/a"), m.Save())
+    calls, sleeps, emitted = _run(stage, session, {0: [PlaywrightError("net::ERR_EMPTY_RESPONSE")]})
+    assert calls == [0, 0, 1] and sleeps == [0.5] and emitted == ["retry: net::ERR_EMPTY_RESPONSE"]
+
+
+def test_a_page_step_failing_transiently_starts_the_stage_over() -> None:
+    session = FakeSession(FakePage())
+    error_page = lambda s: s.page.view.update(ERROR_PAGE)  # noqa: E731 - the save 'succeeded' onto an error page
+    back = lambda s: s.page.view.update(title="Role", heading="", alert="")  # noqa: E731
+    calls, sleeps, _ = _run(_stage(m.Open(open="/a"), m.Save()), session, {0: [None, back], 1: [error_page]})
+    assert calls == [0, 1, 0, 1] and sleeps == [0.5]
+
+
+def test_retries_are_capped_by_the_step_then_the_failure_is_explained() -> None:
+    session = FakeSession(FakePage())
+    stage = _stage(m.Open(open="/a", retries=1))
+    with pytest.raises(StepFailed, match=r"stage 'role': .*still after 1 retries"):
+        _run(stage, session, {0: [PlaywrightError("net::ERR_CONNECTION_RESET")] * 3})
+
+
+def test_a_lost_session_logs_in_again_and_restarts_the_stage_within_the_cap() -> None:
+    session = FakeSession(FakePage())
+    to_login = lambda s: setattr(s.page, "url", APP + "/app/login/secure/enterpriselogin.nl")  # noqa: E731
+    calls, _, emitted = _run(_stage(m.Open(open="/a"), m.Save()), session, {1: [to_login]})
+    assert calls == [0, 1, 0, 1] and session.logins == 1 and emitted == ["session ended: logged in again"]
+    with pytest.raises(StepFailed, match="session kept ending"):
+        _run(_stage(m.Open(open="/a")), FakeSession(FakePage()), {0: [to_login] * 5}, Policy(relogins=2))
+
+
+def test_a_permanent_failure_is_not_retried() -> None:
+    session = FakeSession(FakePage())
+    with pytest.raises(StepFailed, match="stage 'role': the dropdown"):
+        _run(_stage(m.Open(open="/a")), session, {0: [StepFailed("the dropdown 'X' has no option 'Y'")]})
+
+
+def test_a_closed_page_is_replaced() -> None:
+    session = FakeSession(FakePage())
+    first = session.page
+    calls, _, _ = _run(_stage(m.Open(open="/a")), session, {0: [lambda s: setattr(s.page, "closed", True)]})
+    assert calls == [0, 0] and session.page is not first
