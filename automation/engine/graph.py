@@ -4,18 +4,18 @@ Why: the stages declare ``needs``. In the TBA setup the longest chain is login â
 employee-role â†’ token, while integration needs only login. Run one after another, the integration
 stage's page loads add to the chain's; run beside features and role, they cost no wall time.
 
-How: a branch runs in a second browser context of the same browser, made from the first one's
-``storage_state()``: the same cookies, so the same logged-in NetSuite session (a second login
-would spend another 2FA code, and NetSuite may end the first session for it). Not a second page
-of the same context: that would be a background tab of the same window, and Chromium throttles
-it (measured: 10 clicks and fills took 15.4 s there against 0.6 s in the front tab); each context
-has a window of its own. The branch is driven from a greenlet of the account's thread, the way
-Playwright's sync API already runs its event handlers: a sync call made in a greenlet hands
-control to Playwright's event loop until its answer comes, and the other greenlet runs meanwhile.
-So a branch costs a context and a page (a renderer), not a thread with its own Playwright (a Node
-driver, ~75 MB); and as greenlets switch only inside Playwright calls, the journal, the reporter
-and the result are never changed by two branches at the same moment. When the session ends and
-one branch logs in again, the other waits for that login and both get its cookies.
+How: a branch runs in a second page of the account's own browser context, opened as a popup
+window by the first page. Same cookies, so the same logged-in NetSuite session: a second login
+would spend another 2FA code, and NetSuite may end the first session for it. A window, not a tab:
+Chromium throttles a tab that is not its window's front tab (measured: 10 clicks and fills took
+15.4 s there against 0.6 s); and a popup window has no tab strip, so it costs one renderer where a
+second context (the fallback when the first page is busy) costs two. The branch is driven from a
+greenlet of the account's thread, the way Playwright's sync API already runs its event handlers:
+a sync call made in a greenlet hands control to Playwright's event loop until its answer comes,
+and the other greenlet runs meanwhile. So a branch costs one page, not a thread with its own
+Playwright (a Node driver, ~75 MB); and as greenlets switch only inside Playwright calls, the
+journal, the reporter and the result are never changed by two branches at the same moment. When
+the session ends and both branches notice, one logs in and the other waits for that login.
 
 Safety: two stages run at once only when the flow shows they write different pages (record types,
 see ``StageGraph.writes``), and a stage that declares no ``needs`` keeps its place after the stage
@@ -91,11 +91,12 @@ class StageGraph:
         total, chain = max(best.values(), key=lambda b: b[0])
         return chain, total
 
-    def width(self) -> int:
-        """How many stages can run at once: the most stages at one depth (they never need each other)."""
+    def width(self, among: Iterable[str] | None = None) -> int:
+        """How many stages (of ``among``) can run at once: the most at one depth (they never need each other)."""
+        names = set(self.order if among is None else among)
         depth: dict[str, int] = {}
-        for name in self.order:
-            depth[name] = 1 + max((depth[n] for n in self.needs[name]), default=0)
+        for name in (n for n in self.order if n in names):
+            depth[name] = 1 + max((depth[n] for n in self.needs[name] if n in depth), default=0)
         return max(Counter(depth.values()).values(), default=0)
 
 
@@ -229,15 +230,60 @@ class _Schedule:
     stopped: bool = False
 
 
+class _Lanes:
+    """The pages an account's run drives: the run's own, plus branch pages opened when needed."""
+
+    def __init__(
+        self, main: _Lane, cap: int, open_lane: Callable[[bool], _Lane | None], close_lane: Callable[[_Lane], None]
+    ) -> None:
+        self.main = main
+        self.cap = cap
+        self.open_lane = open_lane
+        self.close_lane = close_lane
+        self.pool = [main]
+        self.idle = [main]
+
+    def release(self, plan: _Schedule) -> None:
+        """Close branch pages the rest of the run cannot use: with many accounts, memory is their sum."""
+        left = 0 if plan.stopped else plan.graph.width([*plan.pending, *plan.running])
+        for lane in [lane for lane in self.idle if lane.extra]:
+            if len(self.pool) - 1 < max(left, 1):
+                return
+            self.idle.remove(lane)
+            self.pool.remove(lane)
+            self.close_lane(lane)
+
+    def assign(self, plan: _Schedule) -> list[tuple[str, _Lane]]:
+        """Ready stages matched with lanes, the most critical first; pages are opened before any stage starts."""
+        taken: list[tuple[str, _Lane]] = []
+        while True:
+            ready = plan.graph.ready(plan.pending, plan.done, [*plan.running, *(name for name, _ in taken)])
+            if not ready:
+                return taken
+            if not self.idle:
+                if len(self.pool) >= self.cap:
+                    return taken
+                lane = self.open_lane(self.main not in plan.running.values())  # the first page opens a popup
+                if lane is None:
+                    self.cap = len(self.pool)  # no more pages: the rest runs on those there are
+                    return taken
+                self.pool.append(lane)
+                self.idle.append(lane)
+            lane = self.main if self.main in self.idle else self.idle[0]
+            self.idle.remove(lane)
+            plan.pending.remove(ready[0])
+            taken.append((ready[0], lane))
+
+
 class GraphRunner(Runner):
-    """A Runner that runs independent stages at once, each branch in its own context of the same session."""
+    """A Runner that runs independent stages at once, each branch in its own window of the same session."""
 
     max_lanes: int = MAX_LANES
 
     def _run_stages(self, stages: list[str], session: Session, result: RunResult) -> None:
         graph = StageGraph.of(self.flow, stages)
-        lanes = min(self.max_lanes, graph.width())
-        if lanes < 2 or not Cooperative.available(session.page):
+        cap = min(self.max_lanes, graph.width())
+        if cap < 2 or not Cooperative.available(session.page):
             super()._run_stages(stages, session, result)
             return
         coop = Cooperative(session.page)
@@ -249,24 +295,19 @@ class GraphRunner(Runner):
             self.recovery.call(lambda: session.log_in(session.page), session, stages[0])  # needs a session
         order = {name: index for index, name in enumerate(graph.order)}
         main = _Lane(self, session, extra=False)
-        pool, idle = [main], [main]
+        lanes = _Lanes(
+            main,
+            cap,
+            lambda main_idle: self._open_lane(session, coop, login, main_idle),
+            lambda lane: _close_lane(lane, session),
+        )
         plan = _Schedule(graph, list(graph.order))
         finished: list[_Done] = []
         wake: list[Any] = [coop.future()]
         try:
             while True:
-                for name in [] if plan.stopped else graph.ready(plan.pending, plan.done, plan.running):
-                    lane = idle.pop() if idle else None
-                    if lane is None and len(pool) < lanes:
-                        lane = self._open_lane(session, coop, login)
-                        if lane is None:
-                            lanes = len(pool)  # no second page: the rest runs on the pages there are
-                        else:
-                            pool.append(lane)
-                    if lane is None:
-                        break
-                    plan.pending.remove(name)
-                    plan.running[name] = lane
+                for name, lane in [] if plan.stopped else lanes.assign(plan):
+                    plan.running[name] = lane  # spawned only now: no branch moved while lanes were opened
                     coop.spawn(self._branch(name, lane, result, finished, wake))
                 if not plan.running:
                     break
@@ -275,7 +316,7 @@ class GraphRunner(Runner):
                 while finished:
                     got = finished.pop()
                     del plan.running[got.stage]
-                    idle.append(got.lane)
+                    lanes.idle.append(got.lane)
                     if got.error is not None:
                         raise got.error  # KeyboardInterrupt or a bug outside the stage's own handling
                     assert got.outcome is not None
@@ -283,11 +324,11 @@ class GraphRunner(Runner):
                         plan.stopped = True  # running branches finish their stage; nothing new starts
                     else:
                         plan.done.add(got.stage)
+                lanes.release(plan)
         finally:
-            for lane in pool:
+            for lane in lanes.pool:
                 if lane.extra:
-                    session.stored.extend(n for n in lane.session.stored if n not in session.stored)
-                    _close(lane.session.page.context)
+                    _close_lane(lane, session)
             result.stages.sort(key=lambda s: order.get(s.name, len(order)))
 
     def _branch(
@@ -307,21 +348,25 @@ class GraphRunner(Runner):
 
         return body
 
-    def _open_lane(self, session: Session, coop: Cooperative, login: Callable[..., Any]) -> _Lane | None:
-        """A second context with the first one's cookies (same NetSuite session); None if the browser refuses."""
+    def _open_lane(
+        self, session: Session, coop: Cooperative, login: Callable[..., Any], main_idle: bool
+    ) -> _Lane | None:
+        """A page for a branch in a window of its own, logged in; None if the browser refuses one."""
         from playwright.sync_api import Error as PlaywrightError
 
-        from automation.engine.session_cache import register_state
+        page = _popup_window(session.page) if main_idle else None
+        context = session.page.context
+        if page is None:  # the first page is busy (or refused): a second context with its cookies
+            from automation.engine.session_cache import register_state
 
-        first = session.page.context
-        try:
-            state = first.storage_state()
-            register_state(dict(state))  # the cookies are the login: never shown anywhere
-            context = first.browser.new_context(viewport=session.page.viewport_size, storage_state=state)
-            page = context.new_page()
-        except (PlaywrightError, AttributeError) as exc:
-            log.info("no context for a branch (%s): the stages run one after another", exc)
-            return None
+            try:
+                state = context.storage_state()
+                register_state(dict(state))  # the cookies are the login: never shown anywhere
+                context = context.browser.new_context(viewport=session.page.viewport_size, storage_state=state)
+                page = context.new_page()
+            except (PlaywrightError, AttributeError) as exc:
+                log.info("no page for a branch (%s): the stages run one after another", exc)
+                return None
         page.set_default_timeout(self.options.timeout_s * 1000)
         branch = self._session(page)
         branch.log_in = login(branch.log_in, context)
@@ -340,12 +385,13 @@ class GraphRunner(Runner):
 
 
 def _single_flight(coop: Cooperative) -> Callable[..., Callable[[Any], Any]]:
-    """One login at a time; its cookies go to every branch's context, so no branch logs in again."""
+    """One login at a time; its cookies reach every branch (a second context gets them copied)."""
     running: list[Any] = [None]
     contexts: list[Any] = []
 
     def wrap(log_in: Callable[[Any], Any], context: Any) -> Callable[[Any], Any]:
-        contexts.append(context)
+        if all(known is not context for known in contexts):
+            contexts.append(context)
 
         def guarded(page: Any) -> Any:
             if running[0] is not None and not running[0].done():
@@ -367,11 +413,37 @@ def _single_flight(coop: Cooperative) -> Callable[..., Callable[[Any], Any]]:
     return wrap
 
 
-def _close(context: Any) -> None:
+def _close_lane(lane: _Lane, session: Session) -> None:
+    """The branch's stored secret names join the run's; its page (or its own context) closes."""
     from playwright.sync_api import Error as PlaywrightError
 
+    session.stored.extend(name for name in lane.session.stored if name not in session.stored)
+    page = lane.session.page
     with contextlib.suppress(PlaywrightError):
-        context.close()
+        page.context.close() if page.context is not session.page.context else page.close()
+
+
+def _popup_window(opener: Any) -> Any | None:
+    """A new window of the same context (same cookies), opened by the idle first page.
+
+    A window, not a tab: Chromium throttles a background tab (10 clicks and fills: 15.4 s against
+    0.6 s), and a popup window has no tab strip, so it costs one renderer where a second context's
+    window costs two (its page and its top-chrome WebUI). ``noopener``: a renderer of its own, so
+    the two branches' scripts don't share one main thread.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    size = opener.viewport_size or {"width": 1280, "height": 900}
+    features = f"popup,noopener,width={size['width']},height={size['height']}"
+    try:
+        with opener.expect_popup(timeout=10_000) as info:  # this page's popup, not another branch's terms popup
+            opener.evaluate("features => { window.open('about:blank', '_blank', features); }", features)
+        page = info.value
+        page.set_viewport_size(size)
+        return page
+    except PlaywrightError as exc:
+        log.info("no popup window for a branch (%s): using a second context", exc)
+        return None
 
 
 def with_branches(runner: Runner) -> GraphRunner:
