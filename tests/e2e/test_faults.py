@@ -107,6 +107,12 @@ def events(sim: SimulatorHandle) -> dict[str, int]:
     return dict(injector_for(sim.app).events)
 
 
+def test_faulty_sim_switches_faults_on(faulty_sim: Callable[..., SimulatorHandle]) -> None:
+    sim = faulty_sim(error_500={"rate": 1.0}, tos_slow=True, fault_seed=5)
+    assert sim.settings()["faults"] == {"error_500": {"rate": 1.0}, "tos_slow": {}}
+    assert sim.settings()["fault_seed"] == 5
+
+
 # ---- one case --------------------------------------------------------------------------------
 
 
