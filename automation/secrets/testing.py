@@ -10,8 +10,9 @@ environment: ``PYTHON_KEYRING_BACKEND=automation.secrets.testing.FailingOnNthWri
 * ``NSAUTO_TEST_INNER_BACKEND``: the real backend to wrap (dotted class name); default: the best
   viable backend keyring finds, e.g. the Secret Service inside ``dbus-run-session``.
 
-Writes to the preflight services (the probe, the recovery key) are passed through and not
-counted, so N counts the secrets the run stores (consumer_key = 1, consumer_secret = 2, ...).
+Writes to the tool's own services (the probe, the recovery key, the session-cache key) are
+passed through and not counted, so N counts the secrets the run stores (consumer_key = 1,
+consumer_secret = 2, ...).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ ENV_N = "NSAUTO_TEST_FAIL_WRITE_N"
 ENV_KIND = "NSAUTO_TEST_FAIL_WRITE_KIND"
 ENV_INNER = "NSAUTO_TEST_INNER_BACKEND"
 KINDS = ("error", "corrupt", "drop")
-UNCOUNTED_SERVICES = ("nsauto-probe", "nsauto-recovery")
+UNCOUNTED_SERVICES = ("nsauto-probe", "nsauto-recovery", "nsauto-session")
 
 
 def _best_real_backend() -> KeyringBackend:
