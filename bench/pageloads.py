@@ -1,0 +1,71 @@
+"""How many page loads a flow cannot avoid, counted from the flow files.
+
+The benchmark's lower bound is latency × the page loads and submits along the longest chain of
+the stage graph: no client, however fast, finishes sooner, because each of them waits for
+NetSuite (here: the simulator, which adds its latency to every HTML request, a POST and a
+redirect included). Client-side work (filling a field, a dropdown, a sublist row, a checkbox) is
+counted as free. The rules, per step on a fresh account (nothing set up yet):
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from automation.engine import model as m
+from automation.engine.graph import StageGraph
+from automation.engine.loader import Flow
+
+# NetSuite shows the SuiteCloud Terms of Service popup for these features only (not SOAP Web Services).
+TERMS_POPUP_FEATURES = frozenset({"REST Web Services", "Token-Based Authentication"})
+
+RULES: dict[str, str] = {
+    "login": "6: login page, credentials POST, 2FA page, code POST, role redirect, dashboard",
+    "open": "1: the page",
+    "find_record": "2: the list, then the record (or the empty form for a new record)",
+    "lookup": "1: the list",
+    "save": "2: the POST, then the record page it redirects to",
+    "check (agree)": "+1 per box that opens the terms popup (the popup page)",
+    "capture": "0 on a new record (reset: +3: reopen the form, POST, record page); the REST check is no page",
+    "revoke_others": "1: the list (+2 per older token revoked: none on a fresh account)",
+    "click": "2: the POST and the page it leads to",
+    "fill, choose, check, uncheck, tab, sublist_row": "0: in the page",
+}
+
+
+def step_loads(step: m.StepBase, variables: dict[str, Any]) -> int:
+    action = m.action_of(step)
+    fixed = {"login": 6, "open": 1, "find_record": 2, "lookup": 1, "save": 2, "click": 2, "revoke_others": 1}
+    if action in fixed:
+        return fixed[action]
+    if action == "check" and getattr(step, "agree", None):
+        items = _items(step, variables)
+        return sum(1 for item in items if item in TERMS_POPUP_FEATURES)
+    return 0
+
+
+def _items(step: m.StepBase, variables: dict[str, Any]) -> list[Any]:
+    if not step.for_each:
+        value = getattr(step, m.action_of(step))
+        return [value if isinstance(value, str) else getattr(value, "field", value)]
+    path = step.for_each.strip("${} ").split(".")
+    found: Any = variables
+    for part in path:
+        found = found.get(part, {}) if isinstance(found, dict) else {}
+    return list(found) if isinstance(found, list) else [found]
+
+
+def stage_loads(flow: Flow, variables: dict[str, Any]) -> dict[str, int]:
+    return {stage.stage: sum(step_loads(step, variables) for step in stage.steps) for stage in flow.stages}
+
+
+def lower_bound(flow: Flow, variables: dict[str, Any], latency_s: float) -> tuple[list[str], int, float]:
+    """The longest chain by page loads, its page loads, and the seconds they take at ``latency_s``."""
+    loads = stage_loads(flow, variables)
+    chain, total = StageGraph.of(flow).critical_path(lambda name: float(loads[name]))
+    return chain, int(total), total * latency_s
+
+
+def per_stage(flow: Flow, variables: dict[str, Any]) -> Callable[[str], int]:
+    loads = stage_loads(flow, variables)
+    return lambda name: loads[name]

@@ -1,0 +1,96 @@
+"""Memory of a whole process tree, read from /proc (Linux only).
+
+The benchmark reports the memory nsauto needs per extra account. A run is many processes (Python,
+one Node driver per thread, the browser server, Chromium's browser, GPU and renderer processes),
+so one process's RSS says little: the sampler walks the tree below one pid every few milliseconds.
+RSS counts shared pages (Chromium's and Node's code) once per process; PSS shares them out, so the
+sum of PSS is what the machine really spends. Both are reported.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # the command name may hold spaces and parentheses: the ppid follows the last ')'
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def descendants(root: int) -> list[int]:
+    """``root`` and every process below it."""
+    tree = _children()
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(tree.get(pid, []))
+    return found
+
+
+def _kib(path: Path, field: str) -> int:
+    try:
+        for line in path.read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+@dataclass
+class Sample:
+    rss_mib: float
+    pss_mib: float
+    processes: int
+
+
+def sample(root: int, pss: bool = True) -> Sample:
+    """RSS and PSS summed over the tree below ``root`` (PSS costs more to read: smaps_rollup)."""
+    pids = descendants(root)
+    rss = sum(_kib(Path(f"/proc/{pid}/status"), "VmRSS:") for pid in pids)
+    total_pss = sum(_kib(Path(f"/proc/{pid}/smaps_rollup"), "Pss:") for pid in pids) if pss else 0
+    return Sample(rss / 1024, total_pss / 1024, len(pids))
+
+
+class PeakSampler:
+    """Samples a process tree on a background thread and keeps the peaks."""
+
+    def __init__(self, root: int, interval_s: float = 0.1) -> None:
+        self.root = root
+        self.interval_s = interval_s
+        self.peak_rss = 0.0
+        self.peak_pss = 0.0
+        self.peak_processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="proctree-sampler", daemon=True)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set() and os.path.exists(f"/proc/{self.root}"):
+            got = sample(self.root)
+            self.peak_rss = max(self.peak_rss, got.rss_mib)
+            self.peak_pss = max(self.peak_pss, got.pss_mib)
+            self.peak_processes = max(self.peak_processes, got.processes)
+            time.sleep(self.interval_s)
