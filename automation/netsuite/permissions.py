@@ -46,21 +46,13 @@ class Permission:
 
 _TABLE: tuple[Permission, ...] = (
     # Setup: what an integration role needs to authenticate, plus admin-only setup rights.
-    Permission(
-        "Log in using Access Tokens", "Setup", "ADMI_LOGIN_OAUTH", _FULL, "Token-Based Authentication"
-    ),
+    Permission("Log in using Access Tokens", "Setup", "ADMI_LOGIN_OAUTH", _FULL, "Token-Based Authentication"),
     Permission("Log in using OAuth 2.0 Access Tokens", "Setup", "ADMI_LOGIN_OAUTH2", _FULL, "OAuth 2.0"),
     Permission("REST Web Services", "Setup", "ADMI_RESTWEBSERVICES", _FULL, "REST Web Services"),
     Permission("SOAP Web Services", "Setup", "ADMI_WEBSERVICES", _FULL, "SOAP Web Services"),
-    Permission(
-        "User Access Tokens", "Setup", "ADMI_MANAGE_OWN_OAUTH_TOKENS", _FULL, "Token-Based Authentication"
-    ),
-    Permission(
-        "Access Token Management", "Setup", "ADMI_MANAGE_OAUTH_TOKENS", _FULL, "Token-Based Authentication"
-    ),
-    Permission(
-        "OAuth 2.0 Authorized Applications Management", "Setup", "ADMI_MANAGE_OAUTH2", _FULL, "OAuth 2.0"
-    ),
+    Permission("User Access Tokens", "Setup", "ADMI_MANAGE_OWN_OAUTH_TOKENS", _FULL, "Token-Based Authentication"),
+    Permission("Access Token Management", "Setup", "ADMI_MANAGE_OAUTH_TOKENS", _FULL, "Token-Based Authentication"),
+    Permission("OAuth 2.0 Authorized Applications Management", "Setup", "ADMI_MANAGE_OAUTH2", _FULL, "OAuth 2.0"),
     Permission("Integration Application", "Setup", "ADMI_INTEGRAPP", _FULL),
     Permission("Enable Features", "Setup", "ADMI_ENABLEFEATURES", _FULL),
     Permission("SuiteAnalytics Connect", "Setup", "ADMI_SUITEANALYTICSCONNECT", _FULL),

@@ -117,10 +117,7 @@ def _object_errors(
     props = schema.get("properties", {})
     if key == "properties":
         return [
-            e
-            for name, sub in rule.items()
-            if name in value
-            for e in _errors(sub, value[name], root, f"{at}.{name}")
+            e for name, sub in rule.items() if name in value for e in _errors(sub, value[name], root, f"{at}.{name}")
         ]
     if key == "required":
         return [f"{at}: missing {name}" for name in rule if name not in value]
