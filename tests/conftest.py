@@ -7,6 +7,7 @@ command starts (`scripts/with-keyring --isolated`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -137,10 +138,8 @@ def clean_keyring():
 
     def wipe() -> None:
         for name in names:
-            try:
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
                 keyring.delete_password(service, name)
-            except keyring.errors.PasswordDeleteError:
-                pass
 
     wipe()
     yield service
