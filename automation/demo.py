@@ -18,17 +18,8 @@ import time
 from automation.errors import EnvironmentNotReady, ExitCode
 
 DEMO_SERVICE = "nsauto-demo"
-DEMO_CONFIG = """\
-# Written by `nsauto demo` for the simulator it started; a real config looks like config.yaml.
-accounts:
-  demo:
-    account_id: {account_id}
-    ui_url: {url}
-    rest_url: {url}/services/rest
-    login:
-      email: {email}
-      password: keyring:{service}/password
-      totp_secret: keyring:{service}/totp_secret
+# The setup the demo (and the test suite) asks of the simulator: what config.yaml ships with.
+DEMO_SETUP = """\
 setup:
   features: [REST Web Services, SOAP Web Services, Token-Based Authentication]
   role:
@@ -45,6 +36,27 @@ setup:
     name: Integration for Acme
     description: Integration that does Acme sync
 """
+
+
+def simulator_config(
+    url: str,
+    account_id: str,
+    *,
+    name: str = "demo",
+    email: str = "admin@example.com",
+    password: str = f"keyring:{DEMO_SERVICE}/password",
+    totp_secret: str = f"keyring:{DEMO_SERVICE}/totp_secret",
+    extra_login: str = "",
+) -> str:
+    """A config.yaml for one account on a bundled simulator at ``url``."""
+    account = (
+        f"accounts:\n  {name}:\n    account_id: {account_id}\n    ui_url: {url}\n"
+        f"    rest_url: {url}/services/rest\n    login:\n      email: {email}\n"
+        f"      password: {password}\n      totp_secret: {totp_secret}\n{extra_login}"
+    )
+    return account + DEMO_SETUP.format(email=email)
+
+
 _LISTENING = re.compile(r"NetSuite simulator on (http://\S+) \(account (\S+)\)")
 
 
@@ -107,7 +119,8 @@ def run_demo(args: argparse.Namespace) -> int:
         run_dir.mkdir(parents=True, exist_ok=True)
         config_path = run_dir / "demo-config.yaml"
         config_path.write_text(
-            DEMO_CONFIG.format(account_id=sim.account_id, url=sim.url, email=sim_demo.ADMIN_EMAIL, service=DEMO_SERVICE)
+            "# Written by `nsauto demo` for the simulator it started; a real config looks like config.yaml.\n"
+            + simulator_config(sim.url, sim.account_id, email=sim_demo.ADMIN_EMAIL)
         )
         config = load_config(config_path)
         account = config.account("demo")

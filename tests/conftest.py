@@ -17,36 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from automation.demo import simulator_config
 from automation.simulator import demo as sim_demo
 
 ROOT = Path(__file__).resolve().parents[1]
-
-CONFIG_TEMPLATE = """\
-accounts:
-  {name}:
-    account_id: {account_id}
-    ui_url: {url}
-    rest_url: {url}/services/rest
-    login:
-      email: admin@example.com
-      password: env:NS_PASSWORD
-      totp_secret: env:NS_TOTP_SECRET
-setup:
-  features: [REST Web Services, SOAP Web Services, Token-Based Authentication]
-  role:
-    name: Integration Role for Acme
-    center_type: Accounting Center
-    web_services_only: true
-    permissions:
-      - [Log in using Access Tokens, Full]
-      - [REST Web Services, Full]
-      - [User Access Tokens, Full]
-      - [SuiteAnalytics Workbook, Edit]
-  employee: admin@example.com
-  integration:
-    name: Integration for Acme
-    description: Integration that does Acme sync
-"""
 
 
 def keyring_available() -> bool:
@@ -95,7 +69,8 @@ class Workspace:
     def write_config(
         self, url: str, name: str = "sandbox", account_id: str = sim_demo.ACCOUNT_ID, text: str | None = None
     ) -> Path:
-        self.config.write_text(text or CONFIG_TEMPLATE.format(name=name, account_id=account_id, url=url))
+        env_refs = {"password": "env:NS_PASSWORD", "totp_secret": "env:NS_TOTP_SECRET"}
+        self.config.write_text(text or simulator_config(url, account_id, name=name, **env_refs))
         return self.config
 
     def nsauto(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:

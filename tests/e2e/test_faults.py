@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from automation.demo import simulator_config
 from automation.simulator import demo as sim_demo
 from automation.simulator.faults import injector_for
 from automation.simulator.server import SimulatorHandle, start_in_thread
@@ -44,35 +45,14 @@ PERMISSIONS = {
     "User Access Tokens": "Full",
     "SuiteAnalytics Workbook": "Edit",
 }
-CONFIG = """\
-accounts:
-  sandbox:
-    account_id: {account_id}
-    ui_url: {url}
-    rest_url: {url}/services/rest
-    login:
-      email: admin@example.com
-      password: env:NS_PASSWORD
-      totp_secret: env:NS_TOTP_SECRET
-      role: Administrator
-      security_answers:
-        first pet: env:NS_SECURITY_ANSWER
-setup:
-  features: [REST Web Services, SOAP Web Services, Token-Based Authentication]
-  role:
-    name: Integration Role for Acme
-    center_type: Accounting Center
-    web_services_only: true
-    permissions:
-      - [Log in using Access Tokens, Full]
-      - [REST Web Services, Full]
-      - [User Access Tokens, Full]
-      - [SuiteAnalytics Workbook, Edit]
-  employee: admin@example.com
-  integration:
-    name: Integration for Acme
-    description: Integration that does Acme sync
-"""
+CONFIG = simulator_config(
+    "{url}",
+    "{account_id}",
+    name="sandbox",
+    password="env:NS_PASSWORD",
+    totp_secret="env:NS_TOTP_SECRET",
+    extra_login="      role: Administrator\n      security_answers:\n        first pet: env:NS_SECURITY_ANSWER\n",
+)
 
 
 def keyring_ready() -> bool:

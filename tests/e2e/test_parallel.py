@@ -15,8 +15,9 @@ from pathlib import Path
 import keyring
 import keyring.errors
 import pytest
-from conftest import CONFIG_TEMPLATE, keyring_available
+from conftest import keyring_available
 
+from automation.demo import simulator_config
 from automation.engine.graph import StageGraph
 from automation.engine.loader import load_flow
 from automation.simulator.server import start_in_thread
@@ -54,13 +55,15 @@ def fleet(sims, workspace):
 
 
 def write_fleet_config(workspace, sims, passwords: dict[str, str] | None = None) -> None:
-    """CONFIG_TEMPLATE's setup with one account per simulator; password env var per account."""
+    """The demo setup with one account per simulator; password env var per account."""
     accounts, setup = [], ""
     for name, handle in sims.items():
-        text = CONFIG_TEMPLATE.format(name=name, account_id=handle.account_id, url=handle.url)
+        password = f"env:{(passwords or {}).get(name, 'NS_PASSWORD')}"
+        text = simulator_config(
+            handle.url, handle.account_id, name=name, password=password, totp_secret="env:NS_TOTP_SECRET"
+        )
         head, setup = text.split("setup:", 1)
-        block = head.split("accounts:\n", 1)[1]
-        accounts.append(block.replace("env:NS_PASSWORD", f"env:{(passwords or {}).get(name, 'NS_PASSWORD')}"))
+        accounts.append(head.split("accounts:\n", 1)[1])
     workspace.config.write_text("accounts:\n" + "".join(accounts) + "setup:" + setup)
 
 
