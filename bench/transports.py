@@ -50,6 +50,7 @@ def start(kind: str, chromium: str) -> tuple[subprocess.Popen[str], str]:
     if kind == "run-server":
         proc = subprocess.Popen(
             [node, cli, "run-server", "--port", "0", "--host", "127.0.0.1", "--unsafe"],
+            stdin=subprocess.PIPE,  # run-server ends when its stdin closes
             stdout=subprocess.PIPE,
             text=True,
             env=get_driver_env(),
@@ -81,10 +82,11 @@ def measure(kind: str, threads: int, url: str, chromium: str) -> str:
     def worker() -> None:
         with sync_playwright() as pw:
             if kind == "cdp":
-                browser = pw.chromium.connect_over_cdp(endpoint)
+                browser = pw.chromium.connect_over_cdp(endpoint, timeout=60_000)
             else:
                 options = {"executablePath": chromium, "headless": True}
-                browser = pw.chromium.connect(endpoint, headers={"x-playwright-launch-options": json.dumps(options)})
+                headers = {"x-playwright-launch-options": json.dumps(options)}
+                browser = pw.chromium.connect(endpoint, headers=headers, timeout=60_000)
             context = browser.new_context()
             page = context.new_page()
             page.goto(url)
@@ -110,7 +112,11 @@ def measure(kind: str, threads: int, url: str, chromium: str) -> str:
     for thread in pool:
         thread.join()
     proc.terminate()
-    proc.wait()
+    try:
+        proc.wait(timeout=3)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # run-server can linger after SIGTERM; its browsers closed with their connections
+        proc.wait()
     return (
         f"{kind:<14} {threads:>2} threads: ready {all_ready:5.1f} s, 20 actions ≤ {max(action_s):4.1f} s, "
         f"RSS {tree.rss_mib:5.0f} MiB, PSS {tree.pss_mib:4.0f} MiB, {tree.processes} processes"

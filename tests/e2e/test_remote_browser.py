@@ -56,8 +56,8 @@ def run_server(*flags: str, env: dict[str, str] | None = None) -> Iterator[str]:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+            proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:  # run-server can linger after SIGTERM; its browsers closed already
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
