@@ -19,6 +19,7 @@ What it does, each against fresh simulators (one simulator process per account, 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -134,6 +135,7 @@ class Measured:
     peak_rss_mib: float
     peak_pss_mib: float
     processes: int
+    cpu_s: float
 
 
 def run_nsauto(label: str, count: int, parallel: int, latency_ms: int, first: int, extra: list[str]) -> Measured:
@@ -172,6 +174,7 @@ def run_nsauto(label: str, count: int, parallel: int, latency_ms: int, first: in
         sampler.peak_rss,
         sampler.peak_pss,
         sampler.peak_processes,
+        sampler.cpu_s,
     )
 
 
@@ -270,18 +273,31 @@ def main() -> int:
     for index, spec in enumerate(args.fleet.split(",")):
         count, parallel = (int(x) for x in spec.split(":"))
         rows.append(run_nsauto(f"{count} accounts", count, parallel, args.latency_ms, 2000001 + 100 * index, []))
-    print(f"   {'run':<28} {'wall s':>7} {'× one':>6} {'peak RSS MiB':>13} {'peak PSS MiB':>13} {'procs':>6}  rc")
+    cores = os.cpu_count() or 1
+    header = f"{'run':<28} {'wall s':>7} {'× one':>6} {'RSS MiB':>8} {'PSS MiB':>8} {'procs':>6} {'CPU s':>7}"
+    print(f"   {header} {'CPU/acct':>8} {'busy':>5}  rc")
     for row in rows:
         what = f"{row.label} --parallel {row.parallel}" if row.accounts > 1 else row.label
+        busy = row.cpu_s / (row.wall_s * cores)  # share of all cores nsauto's tree kept busy
         print(
-            f"   {what:<28} {row.wall_s:>7.1f} {row.wall_s / one.wall_s:>6.2f} {row.peak_rss_mib:>13.0f} "
-            f"{row.peak_pss_mib:>13.0f} {row.processes:>6}  {row.rc}"
+            f"   {what:<28} {row.wall_s:>7.1f} {row.wall_s / one.wall_s:>6.2f} {row.peak_rss_mib:>8.0f} "
+            f"{row.peak_pss_mib:>8.0f} {row.processes:>6} {row.cpu_s:>7.1f} {row.cpu_s / row.accounts:>8.1f} "
+            f"{busy:>5.0%}  {row.rc}"
         )
+    print(f"   (RSS/PSS: peak over nsauto's process tree; CPU: user+system over the tree; busy: of {cores} cores)")
     for row in rows[1:]:
         extra = min(row.accounts, row.parallel) - 1
         rss = (row.peak_rss_mib - one.peak_rss_mib) / extra
         pss = (row.peak_pss_mib - one.peak_pss_mib) / extra
-        print(f"   per extra concurrent account ({row.label}): RSS {rss:.0f} MiB, PSS {pss:.0f} MiB")
+        print(f"   per extra concurrent account, {row.label} against one: RSS {rss:.0f} MiB, PSS {pss:.0f} MiB")
+    for small, big in itertools.pairwise(rows[1:]):
+        extra = min(big.accounts, big.parallel) - min(small.accounts, small.parallel)
+        if extra > 0:
+            rss = (big.peak_rss_mib - small.peak_rss_mib) / extra
+            pss = (big.peak_pss_mib - small.peak_pss_mib) / extra
+            print(
+                f"   per extra concurrent account, {big.label} against {small.label}: RSS {rss:.0f}, PSS {pss:.0f} MiB"
+            )
 
     print("\n4. Start-up (median of 7)")
     print(f"   nsauto --help:    {help_s:.3f} s, Playwright imported: {'no' if help_clean else 'YES'}")
