@@ -18,7 +18,9 @@ COOKIE = "s3ss10n-c00kie-value-0123456789"
 
 
 class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    # Priority 0 keeps these test backends out of keyring's automatic chain: every KeyringBackend
+    # subclass is discovered, and with a positive priority they would serve later tests' reads.
+    priority = 0  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
