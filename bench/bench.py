@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.pageloads import RULES, lower_bound, per_stage  # noqa: E402
-from bench.proctree import PeakSampler  # noqa: E402
+from bench.proctree import PeakSampler, cpu_seconds  # noqa: E402
 
 PASSWORD = "Simulator-Passw0rd!"
 TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -136,6 +136,7 @@ class Measured:
     peak_pss_mib: float
     processes: int
     cpu_s: float
+    others_s: float  # CPU the rest of the machine used meanwhile (other users' work, not the simulators)
 
 
 def run_nsauto(label: str, count: int, parallel: int, latency_ms: int, first: int, extra: list[str]) -> Measured:
@@ -148,12 +149,15 @@ def run_nsauto(label: str, count: int, parallel: int, latency_ms: int, first: in
             command = [sys.executable, "-m", "automation", "run", "--config", str(config), "--json", *extra]
             command += ["--all", "--parallel", str(parallel)] if count > 1 else ["--account", "a00"]
             started = time.monotonic()
+            busy_before, own_before = machine_busy_s(), cpu_seconds(os.getpid()) or 0.0
             process = subprocess.Popen(
                 command, cwd=folder, env=env_for(folder / "home"), stdout=subprocess.PIPE, stderr=subprocess.PIPE
             )
             with PeakSampler(process.pid) as sampler:
                 out, err = process.communicate()
             wall = time.monotonic() - started
+            busy = machine_busy_s() - busy_before - ((cpu_seconds(os.getpid()) or 0.0) - own_before)  # not the sampler
+            simulators = sum(cpu_seconds(sim.process.pid) or 0.0 for sim in sims)
         finally:
             stop_simulators(sims)
     try:
@@ -175,7 +179,14 @@ def run_nsauto(label: str, count: int, parallel: int, latency_ms: int, first: in
         sampler.peak_pss,
         sampler.peak_processes,
         sampler.cpu_s,
+        max(0.0, busy - sampler.cpu_s - simulators),
     )
+
+
+def machine_busy_s() -> float:
+    """CPU seconds all cores spent busy since boot (/proc/stat: everything but idle and iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def count_page_requests(latency_ms: int) -> int:
@@ -285,6 +296,10 @@ def main() -> int:
             f"{busy:>5.0%}  {row.rc}"
         )
     print(f"   (RSS/PSS: peak over nsauto's process tree; CPU: user+system over the tree; busy: of {cores} cores)")
+    for row in rows:
+        share = row.others_s / (row.wall_s * cores)
+        what = f"{row.others_s:.0f} CPU s, {share:.0%} of the cores"
+        print(f"   meanwhile the rest of the machine ({row.label}): {what}")
     for row in rows[1:]:
         extra = min(row.accounts, row.parallel) - 1
         rss = (row.peak_rss_mib - one.peak_rss_mib) / extra
