@@ -7,7 +7,7 @@ than one client. ``playwright launch-server`` starts one Chromium behind a WebSo
 connects to it and opens its own context (an isolated profile: cookies, storage, cache). The
 other way, Chromium's DevTools port with ``connect_over_cdp``, gives every client a default
 context that adopts the pages of all other clients' contexts, so each page is instrumented once
-per connected thread (measured with 4 threads: 873 MB PSS against 785 MB, see docs/benchmarks.md).
+per connected thread (measured with 4 threads: docs/benchmarks.md).
 
 A remote browser (``browser.connect`` / ``--connect ws://...``) is usually ``playwright run-server``,
 which launches a browser for each connection with the launch options the client sends. When the
