@@ -34,27 +34,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from automation.demo import DEMO_SETUP  # noqa: E402
 from bench.pageloads import RULES, lower_bound, per_stage  # noqa: E402
 from bench.proctree import PeakSampler, cpu_seconds  # noqa: E402
 
 PASSWORD = "Simulator-Passw0rd!"
 TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-SETUP = """setup:
-  features: [REST Web Services, SOAP Web Services, Token-Based Authentication]
-  role:
-    name: Integration Role for Acme
-    center_type: Accounting Center
-    web_services_only: true
-    permissions:
-      - [Log in using Access Tokens, Full]
-      - [REST Web Services, Full]
-      - [User Access Tokens, Full]
-      - [SuiteAnalytics Workbook, Edit]
-  employee: admin@example.com
-  integration:
-    name: Integration for Acme
-    description: Integration that does Acme sync
-"""
+SETUP = DEMO_SETUP.format(email="admin@example.com")
 PAGE_REQUEST = re.compile(r'"(GET|POST) (?!/ui/|/images/|/favicon|/services/|/__sim/)\S+')
 
 

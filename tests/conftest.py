@@ -119,3 +119,15 @@ def clean_keyring():
     wipe()
     yield service
     wipe()
+
+
+def issued_tba(state: dict) -> dict[str, str]:
+    """The four TBA values the simulator issued: the integration's pair and the active token's."""
+    integration = next(i for i in state["integrations"] if i["name"] == "Integration for Acme")
+    token = next(t for t in state["tokens"] if not t["revoked"])
+    return {
+        "consumer_key": integration["consumer_key"],
+        "consumer_secret": integration["consumer_secret"],
+        "token_id": token["token_id"],
+        "token_secret": token["token_secret"],
+    }

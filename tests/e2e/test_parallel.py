@@ -15,7 +15,7 @@ from pathlib import Path
 import keyring
 import keyring.errors
 import pytest
-from conftest import keyring_available
+from conftest import issued_tba, keyring_available
 
 from automation.demo import simulator_config
 from automation.engine.graph import StageGraph
@@ -67,17 +67,6 @@ def write_fleet_config(workspace, sims, passwords: dict[str, str] | None = None)
     workspace.config.write_text("accounts:\n" + "".join(accounts) + "setup:" + setup)
 
 
-def issued(state: dict) -> dict[str, str]:
-    integration = next(i for i in state["integrations"] if i["name"] == "Integration for Acme")
-    token = next(t for t in state["tokens"] if not t["revoked"])
-    return {
-        "consumer_key": integration["consumer_key"],
-        "consumer_secret": integration["consumer_secret"],
-        "token_id": token["token_id"],
-        "token_secret": token["token_secret"],
-    }
-
-
 def junit_cases(path: Path) -> dict[str, dict[str, ET.Element]]:
     root = ET.parse(path).getroot()  # raises on invalid XML
     assert root.tag == "testsuites"
@@ -92,7 +81,7 @@ def test_two_accounts_in_parallel_store_verified_secrets_under_their_own_service
     )
     assert run.returncode == 0, run.output
     for name, handle in fleet.items():
-        values = issued(handle.state())
+        values = issued_tba(handle.state())
         service = f"netsuite:{handle.account_id}"
         for item in NAMES:
             assert keyring.get_password(service, item) == values[item], (name, item)
@@ -145,7 +134,7 @@ def test_a_failing_account_leaves_the_other_finished_and_exit_code_1(fleet, work
     assert run.returncode == 1, run.output
     alpha, beta = fleet["alpha"], fleet["beta"]
     for item in NAMES:
-        assert keyring.get_password(f"netsuite:{alpha.account_id}", item) == issued(alpha.state())[item]
+        assert keyring.get_password(f"netsuite:{alpha.account_id}", item) == issued_tba(alpha.state())[item]
         assert keyring.get_password(f"netsuite:{beta.account_id}", item) is None
     assert beta.state()["integrations"] == [] or all(
         i["name"] != "Integration for Acme" for i in beta.state()["integrations"]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import keyring
 import pytest
+from conftest import issued_tba
 
 from automation.browser import system_chromium
 from automation.browserhost import is_loopback, link_system_chromium, own_chromium_installed, warn_if_remote
@@ -62,17 +63,6 @@ def run_server(*flags: str, env: dict[str, str] | None = None) -> Iterator[str]:
             proc.wait()
 
 
-def issued(state: dict) -> dict[str, str]:
-    integration = next(i for i in state["integrations"] if i["name"] == "Integration for Acme")
-    token = next(t for t in state["tokens"] if not t["revoked"])
-    return {
-        "consumer_key": integration["consumer_key"],
-        "consumer_secret": integration["consumer_secret"],
-        "token_id": token["token_id"],
-        "token_secret": token["token_secret"],
-    }
-
-
 @pytest.mark.e2e
 @needs_a_chromium
 def test_full_setup_through_a_local_playwright_run_server(sim, workspace, clean_keyring):
@@ -81,7 +71,7 @@ def test_full_setup_through_a_local_playwright_run_server(sim, workspace, clean_
         first = workspace.nsauto("run", *RUN, "--connect", endpoint, timeout=600)
         assert first.returncode == 0, first.output
         assert "warning: the browser runs on" not in first.stderr  # loopback: nothing leaves the machine
-        values = issued(sim.state())
+        values = issued_tba(sim.state())
         for name in NAMES:
             assert keyring.get_password(clean_keyring, name) == values[name], name
             assert values[name] not in first.output

@@ -16,6 +16,7 @@ from pathlib import Path
 import keyring
 import keyring.errors
 import pytest
+from conftest import issued_tba
 
 from automation.secrets.leakscan import scan
 from automation.simulator import demo as sim_demo
@@ -44,22 +45,11 @@ def login_items() -> Iterator[str]:
     wipe()
 
 
-def _issued(state: dict) -> dict[str, str]:
-    integration = next(i for i in state["integrations"] if i["name"] == "Integration for Acme")
-    token = next(t for t in state["tokens"] if not t["revoked"])
-    return {
-        "consumer_key": integration["consumer_key"],
-        "consumer_secret": integration["consumer_secret"],
-        "token_id": token["token_id"],
-        "token_secret": token["token_secret"],
-    }
-
-
 def test_list_export_delete_after_a_real_run(sim, workspace, clean_keyring):
     workspace.write_config(sim.url)
     ran = workspace.nsauto("run", "--config", "config.yaml", "--account", "sandbox")
     assert ran.returncode == 0, ran.output
-    issued = _issued(sim.state())
+    issued = issued_tba(sim.state())
 
     listed = workspace.nsauto("secrets", "list")
     assert listed.returncode == 0, listed.output

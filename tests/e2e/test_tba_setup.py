@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import keyring
 import pytest
+from conftest import issued_tba
 
 pytestmark = pytest.mark.e2e
 
 NAMES = ("consumer_key", "consumer_secret", "token_id", "token_secret")
-
-
-def _issued(state: dict) -> dict[str, str]:
-    integration = next(i for i in state["integrations"] if i["name"] == "Integration for Acme")
-    token = next(t for t in state["tokens"] if not t["revoked"])
-    return {
-        "consumer_key": integration["consumer_key"],
-        "consumer_secret": integration["consumer_secret"],
-        "token_id": token["token_id"],
-        "token_secret": token["token_secret"],
-    }
 
 
 def test_full_setup_stores_verified_secrets_and_a_rerun_changes_nothing(sim, workspace, clean_keyring):
@@ -39,7 +29,7 @@ def test_full_setup_stores_verified_secrets_and_a_rerun_changes_nothing(sim, wor
     admin = next(e for e in state["employees"] if e["email"] == "admin@example.com")
     assert "Integration Role for Acme" in admin["roles"]
 
-    issued = _issued(state)
+    issued = issued_tba(state)
     for name in NAMES:
         assert keyring.get_password(clean_keyring, name) == issued[name], name
 
