@@ -30,7 +30,8 @@ CODE_INPUT = (
 CODE_SUBMIT = "div[data-type='primary'][role='button'], button[type=submit], input[type=submit]"
 LOGIN_PATHS = ("customerlogin.jsp", "enterpriselogin.nl", "/app/login/nllogin", "login.nl")
 ROLE_PAGES = ("rolelist", "chooserole", "authenticaterole")  # under /app/login/ only: not Manage Roles
-_LAST_STEP: dict[str, int] = {}  # per seed (hashed): the last 30 s TOTP step this process submitted
+# per account, user and seed (hashed): the last 30 s TOTP step this process submitted there
+_LAST_STEP: dict[str, int] = {}
 
 
 @dataclass
@@ -72,7 +73,7 @@ def log_in(
     for _ in range(8):  # each pass handles one interstitial page
         url = page.url
         if "loginchallenge" in url:
-            _two_factor(page, creds, timeout_ms, register_secret)
+            _two_factor(page, account_id, creds, timeout_ms, register_secret)
         elif "securityquestions.nl" in url:
             _security_question(page, creds, timeout_ms, register_secret)
         elif "/app/login/" in url and any(p in url for p in ROLE_PAGES) and _role_choice(page):
@@ -100,6 +101,7 @@ def log_in(
 
 def _two_factor(
     page: Page,
+    account_id: str,
     creds: Credentials,
     timeout_ms: float,
     register_secret: Callable[[str, str], None],
@@ -111,7 +113,7 @@ def _two_factor(
         )
     code_input = page.locator(CODE_INPUT).or_(page.get_by_label(re.compile("code", re.I))).first
     code_input.wait_for(state="visible", timeout=timeout_ms)
-    code = _fresh_code(creds.totp_seed)
+    code = _fresh_code(creds.totp_seed, f"{account_id.upper()}/{creds.email.lower()}")
     register_secret(code, "totp_code")
     code_input.fill(code, timeout=timeout_ms)
     trust = page.get_by_role("checkbox", name=re.compile(r"trust|remember", re.I))
@@ -133,15 +135,17 @@ def _two_factor(
         )
 
 
-def _fresh_code(seed: str) -> str:
-    """A code from a 30 s window this process has not submitted yet.
+def _fresh_code(seed: str, login: str) -> str:
+    """A code from a 30 s window this process has not submitted for this login yet.
 
     NetSuite refuses a code whose window was used already (RFC 6238 5.2), and every refused
-    attempt counts towards the lockout; so a second login within the window (after a lost
-    session) waits for the next one. This is a wait on the clock, not on the page: no page event
-    announces a new code.
+    attempt counts towards the lockout; so a second login to the same account within the window
+    (after a lost session) waits for the next one. This is a wait on the clock, not on the page:
+    no page event announces a new code. Other accounts do not wait: the check is per account and
+    user, and should another account refuse a reused code all the same, the login loop waits for
+    the next window then (see ``_two_factor``).
     """
-    key = hashlib.sha256(seed.encode()).hexdigest()
+    key = hashlib.sha256(f"{login}\0{seed}".encode()).hexdigest()
     if _LAST_STEP.get(key, -1) >= int(time.time() // totp.STEP_SECONDS):
         time.sleep(max(0.0, totp.next_step_start() - time.time()) + 0.2)
     now = time.time()
