@@ -222,7 +222,7 @@ def _field(s: Session, label: str | list[str]) -> ui.Field:
     field = ui.find_field(s.page, label, min(s.timeout_ms, check.LOCATE_MS) if s.check else s.timeout_ms)
     if field.by_fallback and not s.check:  # the run goes on, but the event says the first label drifted
         s.drift = f"found by {field.found_by}: '{field.label}' has drifted"
-    ui.reveal(s.page, field.box, s.timeout_ms)
+    ui.reveal(s.page, field.box, s.timeout_ms, seen_visible=field.visible)
     return field
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from automation.errors import StepFailed
@@ -48,6 +48,7 @@ class Field:
     box: Locator
     found_by: str
     matched: str = ""  # which locator of a fallback list found it ('' = the first)
+    visible: bool = False  # seen visible when found: no subtab to open (see reveal)
 
     @property
     def by_fallback(self) -> bool:
@@ -125,13 +126,10 @@ def find_field(page: Page, label: str | Sequence[str], timeout_ms: float) -> Fie
         raise _not_found(page, candidates) from None
     for cand, strategies in plans:
         for how, locator in strategies:
-            count = locator.count()
-            if count == 0:
-                continue
             visible = locator.filter(visible=True)
-            n_visible = visible.count()
+            n_visible = visible.count()  # the usual case, one visible match, costs this one call
             if n_visible == 1:
-                return Field(name, visible.first, how, cand)
+                return Field(name, visible.first, how, cand, visible=True)
             if n_visible > 1:
                 raise FieldNotFound(
                     f"{n_visible} fields are labelled '{cand}' on {page.url}",
@@ -139,6 +137,9 @@ def find_field(page: Page, label: str | Sequence[str], timeout_ms: float) -> Fie
                     problem="ambiguous",
                     count=n_visible,
                 )
+            count = locator.count()
+            if count == 0:
+                continue
             if count == 1:
                 return Field(name, locator.first, how, cand)
             raise FieldNotFound(
@@ -226,9 +227,9 @@ def page_labels(page: Page) -> list[str]:
     )
 
 
-def reveal(page: Page, box: Locator, timeout_ms: float) -> None:
+def reveal(page: Page, box: Locator, timeout_ms: float, seen_visible: bool = False) -> None:
     """Open the subtabs (outer to inner) that hide an element, NetSuite's ``<tab>_div`` panes."""
-    if box.is_visible():
+    if seen_visible or box.is_visible():
         return
     pane_ids: list[str] = box.evaluate(
         """(el) => { const ids = []; for (let p = el.parentElement; p; p = p.parentElement) {
@@ -257,12 +258,22 @@ def open_tab(page: Page, path: str, timeout_ms: float) -> None:
             hint = did_you_mean(name, [t.strip() for t in tabs]) or "check the subtab name against the page"
             raise StepFailed(f"no subtab '{name}' on {page.url}", hint) from None
         link = candidates.first
+        link_id, pane_shown = link.evaluate(_TAB_STATE_JS)
+        if pane_shown:
+            continue  # its pane is open already: a click would only repaint it
         link.click(timeout=timeout_ms)
-        link_id = link.get_attribute("id") or ""
         if link_id.endswith("txt"):
             pane = page.locator(f"[id={_css_string(link_id[:-3] + '_div')}]")
             if pane.count():
                 pane.wait_for(state="visible", timeout=timeout_ms)
+
+
+# A subtab link <tab>txt opens the pane <tab>_div: [the link's id, whether that pane shows already].
+_TAB_STATE_JS = """(link) => {
+  const id = link.id || "";
+  const pane = id.endsWith("txt") ? document.getElementById(id.slice(0, -3) + "_div") : null;
+  return [id, !!pane && pane.getClientRects().length > 0 && getComputedStyle(pane).visibility !== "hidden"];
+}"""
 
 
 # --- checkbox ------------------------------------------------------------------------------
@@ -279,13 +290,21 @@ def checkbox_state(box: Locator) -> bool:
     )
 
 
+_CHECKBOX_TARGETS = ("input[id$='_fs_inp']", "span[id$='_fs']", "input[type=checkbox]", "img.checkboximage")
+
+# The first of _CHECKBOX_TARGETS that is in the box and visible, or -1.
+_CHECKBOX_TARGET_JS = """([box, selectors]) => selectors.findIndex((s) => {
+  const el = box.querySelector(s);
+  return !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+})"""
+
+
 def click_checkbox(box: Locator, timeout_ms: float) -> None:
     """Click the box the way NetSuite's own QA code does: ``#<f>_fs_inp``, else the span."""
-    for selector in ("input[id$='_fs_inp']", "span[id$='_fs']", "input[type=checkbox]", "img.checkboximage"):
-        target = box.locator(selector).first
-        if target.count() and target.is_visible():
-            target.click(timeout=timeout_ms)
-            return
+    index = box.evaluate(f"(box) => ({_CHECKBOX_TARGET_JS})([box, {list(_CHECKBOX_TARGETS)!r}])")
+    if index >= 0:
+        box.locator(_CHECKBOX_TARGETS[index]).first.click(timeout=timeout_ms)
+        return
     box.locator("input[type=checkbox]").first.click(timeout=timeout_ms, force=True)
 
 
@@ -312,12 +331,8 @@ def choose_option(page: Page, control: Locator, option: str, label: str, timeout
         raise StepFailed(f"the dropdown '{label}' has no option '{option}'", hint)
     exact.last.click(timeout=timeout_ms)
     try:
-        page.wait_for_function(
-            "([el, want]) => el.value.trim() === want",
-            arg=[control.element_handle(), option],
-            timeout=timeout_ms,
-        )
-    except PlaywrightTimeout:
+        expect(control).to_have_value(re.compile(rf"^\s*{re.escape(option)}\s*$"), timeout=timeout_ms)
+    except AssertionError:
         raise StepFailed(f"the dropdown '{label}' did not take the option '{option}'") from None
 
 
@@ -416,14 +431,19 @@ def wait_ready(page: Page, timeout_ms: float) -> None:
 
 
 def page_message(page: Page) -> tuple[str | None, str | None]:
-    """NetSuite's banner after a save: (confirmation text, error text)."""
-    error = page.locator(ERROR_BOX).filter(visible=True)
-    if error.count():
-        return None, " ".join(error.first.inner_text().split())
-    confirmation = page.locator(CONFIRMATION).filter(visible=True)
-    if confirmation.count():
-        return " ".join(confirmation.first.inner_text().split()), None
-    return None, None
+    """NetSuite's banner after a save: (confirmation text, error text), read in one go."""
+    error, confirmation = page.evaluate(
+        """([errorBox, confirmation]) => {
+          const shown = (sel) => [...document.querySelectorAll(sel)].find(
+            (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden");
+          const text = (el) => (el ? el.innerText.split(/\\s+/).join(" ").trim() : null);
+          return [text(shown(errorBox)), text(shown(confirmation))];
+        }""",
+        [ERROR_BOX, CONFIRMATION],
+    )
+    if error is not None:
+        return None, error
+    return confirmation, None
 
 
 # --- sublists ------------------------------------------------------------------------------
@@ -477,9 +497,10 @@ _ROWS_JS = """(table) => {
   return rows;
 }"""
 
+# [the table's id, its column labels]
 _HEADER_JS = """(table) => {
   const head = table.querySelector("tr[id$='_headerrow']") || table.querySelector("tr");
-  return [...head.children].map((c) => c.textContent.trim().replace(/[*:]$/, "").trim());
+  return [table.id || "", [...head.children].map((c) => c.textContent.trim().replace(/[*:]$/, "").trim())];
 }"""
 
 
@@ -491,13 +512,10 @@ def find_sublist(page: Page, columns: list[str], timeout_ms: float) -> Sublist:
     except PlaywrightTimeout:
         raise StepFailed(f"no sublist is visible on {page.url}", "open its subtab first (tab: ...)") from None
     seen: list[str] = []
-    for index in range(tables.count()):
-        table = tables.nth(index)
-        header = table.evaluate(_HEADER_JS)
+    for index, (table_id, header) in enumerate(tables.evaluate_all(f"(tables) => tables.map({_HEADER_JS})")):
         seen.extend(header)
         if all(any(h.lower() == c.lower() for h in header) for c in columns):
-            table_id = table.get_attribute("id") or ""
-            return Sublist(table, table_id.removesuffix("_splits"), header)
+            return Sublist(tables.nth(index), table_id.removesuffix("_splits"), header)
     missing = [c for c in columns if c.lower() not in [s.lower() for s in seen]]
     hint = did_you_mean(missing[0], seen) if missing else None
     raise StepFailed(f"no visible sublist has the columns {', '.join(columns)}", hint or f"columns seen: {seen}")
