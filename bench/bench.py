@@ -195,6 +195,45 @@ def count_page_requests(latency_ms: int) -> int:
     return len(PAGE_REQUEST.findall(log))
 
 
+@dataclass
+class Floor:
+    """Seconds and CPU seconds (over the whole process tree) of each part of bench/floor.py."""
+
+    startup: tuple[float, float]
+    loads: tuple[float, float]
+    fills: tuple[float, float]
+    load_count: int
+
+
+def measure_floor(load_count: int) -> Floor:
+    """Playwright and Chromium alone (bench/floor.py): start-up, plain page loads, one action."""
+    sims = start_simulators(1, 0, 9200001)
+    parts: list[tuple[float, float]] = []
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.floor", sims[0].url, sims[0].account_id, str(load_count)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdin is not None and process.stdout is not None
+        with PeakSampler(process.pid) as sampler:
+            cpu_before = 0.0
+            for _ in range(3):  # ready, loaded, filled
+                seconds = json.loads(process.stdout.readline())["seconds"]
+                cpu = sampler.cpu_now()
+                parts.append((seconds, cpu - cpu_before))
+                cpu_before = cpu
+                process.stdin.write("\n")
+                process.stdin.flush()
+            process.wait(timeout=60)
+    finally:
+        stop_simulators(sims)
+    return Floor(parts[0], parts[1], parts[2], load_count)
+
+
 def startup(args: list[str], env: dict[str, str], cwd: Path, repeat: int = 7) -> tuple[float, bool]:
     """Median wall time of `nsauto ARGS`, and whether Playwright stayed unimported."""
     times = []
@@ -256,9 +295,22 @@ def main() -> int:
     seen = count_page_requests(args.latency_ms)
     print(f"   check: the simulator served {seen} page requests in one run; the flow count says {total}")
 
+    floor = measure_floor(total)
+    (start_s, start_cpu), (loads_s, loads_cpu), (fills_s, fills_cpu) = floor.startup, floor.loads, floor.fills
+    floor_one = start_s + bound
+    print("   the floor on this machine: Playwright and Chromium alone, no nsauto (bench/floor.py):")
+    print(f"     start-up to a ready page:      {start_s:.2f} s wall, {start_cpu:.1f} CPU s")
+    print(
+        f"     a plain page load (0 ms):      {loads_s / total * 1000:.0f} ms wall, "
+        f"{loads_cpu / total * 1000:.0f} ms CPU  ({total} loads: {loads_s:.1f} s, {loads_cpu:.1f} CPU s)"
+    )
+    print(f"     one action (a fill):           {fills_s / 20 * 1000:.0f} ms wall, {fills_cpu / 20 * 1000:.0f} ms CPU")
+    print(f"     so one account takes at least start-up + bound = {floor_one:.1f} s = {floor_one / bound:.2f} × bound")
+
     print("\n2. One account")
     one = run_nsauto("1 account", 1, 1, args.latency_ms, 1000001, [])
     print(f"   nsauto run: {one.wall_s:.1f} s wall (stages: {one.in_run_s:.1f} s), {one.wall_s / bound:.2f} × bound")
+    print(f"   above start-up + bound ({floor_one:.1f} s): {one.wall_s - floor_one:.1f} s of nsauto's own work")
     if not args.skip_baselines:
         serial = run_nsauto("1 account --serial", 1, 1, args.latency_ms, 1100001, ["--serial"])
         zero = run_nsauto("1 account at 0 ms", 1, 1, 0, 1200001, [])
@@ -286,6 +338,14 @@ def main() -> int:
         share = row.others_s / (row.wall_s * cores)
         what = f"{row.others_s:.0f} CPU s, {share:.0%} of the cores"
         print(f"   meanwhile the rest of the machine ({row.label}): {what}")
+    for row in rows[1:]:
+        # every account loads its pages; the browser starts once: the least CPU a run can need
+        least_cpu = start_cpu + row.accounts * loads_cpu
+        least_wall = least_cpu / cores
+        print(
+            f"   floor for {row.label}: {row.accounts} × {loads_cpu:.1f} CPU s of page loads + start-up = "
+            f"{least_cpu:.0f} CPU s: ≥ {least_wall:.0f} s on {cores} cores, {least_wall / one.wall_s:.2f} × one account"
+        )
     for row in rows[1:]:
         extra = min(row.accounts, row.parallel) - 1
         rss = (row.peak_rss_mib - one.peak_rss_mib) / extra

@@ -107,12 +107,20 @@ class PeakSampler:
     def cpu_s(self) -> float:
         return sum(self._cpu.values())
 
+    def cpu_now(self) -> float:
+        """CPU seconds of the tree read now, not at the last sample (for marks inside a run)."""
+        self._read_cpu()
+        return self.cpu_s
+
+    def _read_cpu(self) -> None:
+        for pid in descendants(self.root):
+            used = cpu_seconds(pid)
+            if used is not None:
+                self._cpu[pid] = used
+
     def _loop(self) -> None:
         while not self._stop.is_set() and os.path.exists(f"/proc/{self.root}"):
-            for pid in descendants(self.root):
-                used = cpu_seconds(pid)
-                if used is not None:
-                    self._cpu[pid] = used
+            self._read_cpu()
             got = sample(self.root)
             self.peak_rss = max(self.peak_rss, got.rss_mib)
             self.peak_pss = max(self.peak_pss, got.pss_mib)
