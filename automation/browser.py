@@ -46,8 +46,11 @@ def system_chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-def launch(pw: Playwright, options: BrowserOptions) -> Browser:
-    """A browser ready for contexts; raises EnvironmentNotReady with what to install."""
+def launch(pw: Playwright, options: BrowserOptions, args: list[str] | None = None) -> Browser:
+    """A browser ready for contexts (``args``: Chromium's switches, CHROMIUM_ARGS unless given).
+
+    Raises EnvironmentNotReady with what to install.
+    """
     if options.connect:  # names the system Chromium to a server without one; warns when it is remote
         from automation.browserhost import connect_remote
 
@@ -55,7 +58,7 @@ def launch(pw: Playwright, options: BrowserOptions) -> Browser:
     if options.headless is False and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         raise EnvironmentNotReady("--headed needs a display and none is set", "run under xvfb-run, or drop --headed")
     explicit = options.executable or os.environ.get("NSAUTO_CHROMIUM")
-    kwargs = {"headless": options.headless, "slow_mo": options.slow_mo_ms, "args": CHROMIUM_ARGS}
+    kwargs = {"headless": options.headless, "slow_mo": options.slow_mo_ms, "args": args or CHROMIUM_ARGS}
     if explicit:
         if not Path(explicit).exists():
             raise EnvironmentNotReady(f"no browser at {explicit}", "fix browser.executable or NSAUTO_CHROMIUM")

@@ -1,13 +1,4 @@
-"""One Chromium shared by many accounts, and Playwright browser servers reached over a WebSocket.
-
-Why a server at all: Playwright's sync API belongs to the thread that started it, so accounts
-that run at once run in threads, each with its own Playwright. For them to share one Chromium
-(one browser, GPU and zygote process instead of one set per account), the browser must take more
-than one client. ``playwright launch-server`` starts one Chromium behind a WebSocket; every thread
-connects to it and opens its own context (an isolated profile: cookies, storage, cache). The
-other way, Chromium's DevTools port with ``connect_over_cdp``, gives every client a default
-context that adopts the pages of all other clients' contexts, so each page is instrumented once
-per connected thread (measured with 4 threads: docs/benchmarks.md).
+"""Playwright browser servers reached over a WebSocket, and the switches of a browser many accounts share.
 
 A remote browser (``browser.connect`` / ``--connect ws://...``) is usually ``playwright run-server``,
 which launches a browser for each connection with the launch options the client sends. When the
@@ -20,18 +11,14 @@ A browser on another host renders every page nsauto opens, secrets included: nsa
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import json
 import logging
 import os
 import re
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 from urllib.parse import parse_qs, urlsplit
@@ -160,132 +147,6 @@ def _connect(
         ) from None
 
 
-class LocalBrowserServer:
-    """One Chromium behind `playwright launch-server` on 127.0.0.1, for the threads of one nsauto run."""
-
-    def __init__(self, process: subprocess.Popen[str], endpoint: str, config: Path) -> None:
-        self.process = process
-        self.endpoint = endpoint
-        self._config = config
-
-    @classmethod
-    def start(cls, options: BrowserOptions, timeout_s: float = 60.0) -> LocalBrowserServer:
-        if options.headless is False and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-            raise EnvironmentNotReady("--headed needs a display and none is set", "run under xvfb-run or drop --headed")
-        explicit = options.executable or os.environ.get("NSAUTO_CHROMIUM")
-        if explicit and not Path(explicit).exists():
-            raise EnvironmentNotReady(f"no browser at {explicit}", "fix browser.executable or NSAUTO_CHROMIUM")
-        executable = explicit or (None if own_chromium_installed(options.headless) else system_chromium())
-        try:
-            return cls._spawn(options, executable, timeout_s)
-        except _Missing as missing:
-            raise EnvironmentNotReady(
-                f"no Chromium found: {missing}",
-                "run `playwright install chromium`, or install your system's chromium package",
-            ) from None
-
-    @classmethod
-    def _spawn(cls, options: BrowserOptions, executable: str | None, timeout_s: float) -> LocalBrowserServer:
-        from playwright._impl._driver import compute_driver_executable, get_driver_env
-
-        config: dict[str, object] = {**launch_options(options, executable), "host": "127.0.0.1", "port": 0}
-        config["args"] = shared_browser_args()
-        fd, name = tempfile.mkstemp(prefix="nsauto-browser-", suffix=".json")  # 0600: it names no secret anyway
-        with os.fdopen(fd, "w") as handle:
-            json.dump(config, handle)
-        node, cli = compute_driver_executable()
-        process = subprocess.Popen(
-            [node, cli, "launch-server", "--browser", "chromium", "--config", name],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=get_driver_env(),
-            preexec_fn=_die_with_parent if _PRCTL is not None else None,
-        )
-        endpoint = _first_output_line(process, timeout_s)
-        if not endpoint.startswith("ws://"):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=5)
-            error = endpoint + "\n" + (process.stderr.read() if process.stderr and process.poll() is not None else "")
-            cls._kill(process)
-            Path(name).unlink(missing_ok=True)
-            if MISSING_EXECUTABLE in error:
-                raise _Missing(error.strip().splitlines()[0] if error.strip() else MISSING_EXECUTABLE)
-            raise EnvironmentNotReady(f"the local browser server did not start: {_clip(error)}", "run `nsauto doctor`")
-        threading.Thread(target=_drain, args=(process.stderr,), name="browser-server-stderr", daemon=True).start()
-        log.info("one Chromium for all accounts at %s", endpoint)
-        return cls(process, endpoint, Path(name))
-
-    def options_for(self, options: BrowserOptions) -> BrowserOptions:
-        """The run's browser options, pointed at this server."""
-        from dataclasses import replace
-
-        return replace(options, connect=self.endpoint)
-
-    def stop(self) -> None:
-        self._kill(self.process)
-        self._config.unlink(missing_ok=True)
-
-    @staticmethod
-    def _kill(process: subprocess.Popen[str]) -> None:
-        if process.poll() is None:
-            process.terminate()  # the server closes its Chromium on SIGTERM
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-
-    def __enter__(self) -> LocalBrowserServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def _libc_prctl() -> Callable[..., int] | None:
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None).prctl  # looked up before the fork: the child only calls it
-    except (OSError, AttributeError):
-        return None
-
-
-_PRCTL = _libc_prctl() if sys.platform.startswith("linux") else None
-
-
-def _die_with_parent() -> None:
-    """Linux: the server gets SIGTERM when nsauto dies, even by SIGKILL (no orphaned Chromium)."""
-    if _PRCTL is not None:
-        _PRCTL(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
-
-
-def _first_output_line(process: subprocess.Popen[str], timeout_s: float) -> str:
-    got: list[str] = []
-    reader = threading.Thread(target=lambda: got.append(process.stdout.readline() if process.stdout else ""))
-    reader.daemon = True
-    reader.start()
-    reader.join(timeout_s)
-    if not got:
-        return f"no answer within {timeout_s:.0f} s"
-    return got[0].strip()
-
-
-def _drain(stream: IO[str] | None) -> None:
-    """Keep reading the server's stderr so a chatty Chromium never blocks on a full pipe."""
-    if stream is None:
-        return
-    with contextlib.suppress(OSError, ValueError):
-        for line in stream:
-            log.debug("browser server: %s", line.rstrip())
-
-
 def browsers_root() -> Path:
     """Where Playwright looks for its browsers (PLAYWRIGHT_BROWSERS_PATH, else the user cache)."""
     configured = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
@@ -342,8 +203,3 @@ def link_system_chromium(root: Path, chromium: str | None = None) -> list[Path]:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _clip(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[0][:300] if lines else "no output"

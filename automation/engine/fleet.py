@@ -1,19 +1,22 @@
 """Many accounts at once: one Chromium, one isolated context per account, N accounts at a time.
 
-Why threads: Playwright's sync API belongs to the thread that started it, and a flow blocks in
-plain calls too (the keyring over D-Bus, the signed REST check, a 2FA code's wait), so each
-account runs ``orchestrate.run_account`` in a worker thread with its own Playwright. All of them
-connect to one Chromium behind ``LocalBrowserServer`` (or to the remote server of
-``browser.connect``), each in its own context: cookies, storage and cache never cross accounts.
+How: one thread, one Playwright, one browser. Each running account is a greenlet on Playwright's
+event loop (engine/cooperative.py), in its own browser context (cookies, storage and cache never
+cross accounts): while one account waits for NetSuite, the others' Playwright calls go on. Not a
+thread per account: Playwright's sync API gives each thread its own Node driver (~75 MiB each,
+half of what an account cost) and the threads then need a browser server between them; and the
+Python work of all accounts shares one interpreter lock either way. What waits without a
+Playwright call (a keyring call over D-Bus, the signed REST check, a 2FA code's wait, a retry's
+backoff) goes through ``automation.blocking``, installed here: it runs on a worker thread, or on
+the loop's timer, and holds only its own account.
 
-What the threads share is made safe here or at its source:
+What the accounts share is made safe here or at its source:
 * the keyring: a backend (Secret Service over D-Bus, keyrings.alt files) is not documented as
-  thread-safe, so for the run it is wrapped in one lock. Keyring calls take milliseconds; the
-  browser work never waits for the lock.
+  thread-safe, and its calls now run on worker threads: for the run it is wrapped in one lock.
 * the manifest merges each save into the file's latest content under its own lock
   (secrets/manifest.py); the redactor is locked (secrets/redact.py).
 * the console: each account's lines carry its name and are written whole (``AccountStream``);
-  each account's log file takes its own thread's records (orchestrate.attach_log_file).
+  each account's log file takes its own greenlet's records (orchestrate.attach_log_file).
 One account's failure (even a bug) becomes its failed result; the others go on.
 """
 
@@ -23,13 +26,13 @@ import logging
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any
 
 from jaraco.classes.properties import classproperty
 from keyring.backend import KeyringBackend
 
+from automation import blocking
 from automation.engine.events import RunResult
 from automation.errors import NsautoError
 from automation.secrets.redact import redactor
@@ -37,8 +40,11 @@ from automation.secrets.redact import redactor
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from playwright.sync_api import Browser, Playwright
+
     from automation.browser import BrowserOptions
     from automation.config import Account, Config
+    from automation.engine.cooperative import Cooperative
     from automation.engine.loader import Flow
     from automation.engine.orchestrate import Recorder
     from automation.engine.runner import RunOptions
@@ -47,7 +53,7 @@ log = logging.getLogger("nsauto.fleet")
 
 
 class SerialisedKeyring(KeyringBackend):
-    """Another backend, one call at a time (installed for a parallel run, never chosen by detection)."""
+    """Another backend, one call at a time on a worker thread (installed for a parallel run only)."""
 
     def __init__(self, inner: KeyringBackend) -> None:
         super().__init__()
@@ -58,21 +64,21 @@ class SerialisedKeyring(KeyringBackend):
     def priority(cls) -> float:
         raise RuntimeError("installed explicitly for a parallel run")
 
-    def get_password(self, service: str, username: str) -> str | None:
+    def _one_at_a_time(self, fn: Callable[..., Any], *args: Any) -> Any:
         with self._lock:
-            return self.inner.get_password(service, username)
+            return fn(*args)
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return blocking.call(self._one_at_a_time, self.inner.get_password, service, username)
 
     def set_password(self, service: str, username: str, password: str) -> None:
-        with self._lock:
-            self.inner.set_password(service, username, password)
+        blocking.call(self._one_at_a_time, self.inner.set_password, service, username, password)
 
     def delete_password(self, service: str, username: str) -> None:
-        with self._lock:
-            self.inner.delete_password(service, username)
+        blocking.call(self._one_at_a_time, self.inner.delete_password, service, username)
 
     def get_credential(self, service: str, username: str | None) -> Any:
-        with self._lock:
-            return self.inner.get_credential(service, username)
+        return blocking.call(self._one_at_a_time, self.inner.get_credential, service, username)
 
 
 @contextmanager
@@ -148,6 +154,12 @@ def run_fleet(
     stream: IO[str] | None = None,
 ) -> list[RunResult]:
     """Run every account, ``parallel`` at a time; results in the accounts' order, failures included."""
+    from playwright.sync_api import sync_playwright
+
+    from automation.browser import launch
+    from automation.browserhost import shared_browser_args
+    from automation.engine.cooperative import Cooperative
+    from automation.engine.graph import MAX_LANES
     from automation.secrets.store import require_writable_keyring
 
     out = stream or sys.stderr
@@ -155,22 +167,66 @@ def run_fleet(
     workers = max(1, min(parallel, len(accounts)))  # the cli runs --parallel 1 in turn, without this
     lock = threading.Lock()
     width = max((len(a.name) for a in accounts), default=0)
-    with serialised_keyring(), _shared_browser(browser, workers) as (shared, stop_browser):
+    results: list[RunResult | None] = [None] * len(accounts)
+    with serialised_keyring(), sync_playwright() as pw:
+        shared = launch(pw, browser, args=shared_browser_args())
 
-        def one(account: Account) -> RunResult:
-            threading.current_thread().name = f"account:{account.name}"  # the run log keeps this thread's lines
+        def one(index: int) -> None:
+            account = accounts[index]
             console = AccountStream(f"[{account.name:<{width}}] ", out, lock)
-            return _run_one(config, account, flow, options, shared, browser, verbose, branches, recorder_for, console)
+            results[index] = _run_one(
+                config, account, flow, options, pw, shared, browser, verbose, branches, recorder_for, console
+            )
 
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="account") as pool:
-            futures = [pool.submit(one, account) for account in accounts]
+        try:
+            if not Cooperative.available(pw):  # Playwright's greenlet plumbing moved: correct, in turn
+                log.warning("Playwright offers no greenlet plumbing: the accounts run one after another")
+                for index in range(len(accounts)):
+                    one(index)
+            else:
+                # Each account may wait on one call per stage branch at once (graph.MAX_LANES).
+                coop = Cooperative(pw, workers=workers * MAX_LANES)
+                try:
+                    with blocking.waiting_with(coop):
+                        _schedule(coop, [a.name for a in accounts], one, workers)
+                finally:
+                    coop.close()
+        finally:
+            shared.close()
+    return [result for result in results if result is not None]
+
+
+def _schedule(coop: Cooperative, names: Sequence[str], body: Callable[[int], None], workers: int) -> None:
+    """``body(i)`` for every index, at most ``workers`` at a time, each in a greenlet of its own."""
+    pending = list(range(len(names)))
+    running: set[int] = set()
+    finished: list[tuple[int, BaseException | None]] = []
+    wake = [coop.future()]
+
+    def start(index: int) -> None:
+        def run() -> None:
+            error: BaseException | None = None
             try:
-                return [future.result() for future in futures]
-            except KeyboardInterrupt:
-                for future in futures:
-                    future.cancel()  # accounts not started yet never start
-                stop_browser()  # running accounts fail fast instead of finishing their flows
-                raise
+                body(index)
+            except BaseException as exc:  # handed to the scheduler, which raises it (KeyboardInterrupt)
+                error = exc
+            finished.append((index, error))
+            if not wake[0].done():
+                wake[0].set_result(None)
+
+        running.add(index)
+        coop.spawn(run, worker=f"account:{names[index]}")
+
+    while pending or running:
+        while pending and len(running) < workers:
+            start(pending.pop(0))
+        coop.wait(wake[0])
+        wake[0] = coop.future()
+        while finished:
+            index, error = finished.pop()
+            running.discard(index)
+            if error is not None:
+                raise error
 
 
 def _run_one(
@@ -178,7 +234,8 @@ def _run_one(
     account: Account,
     flow: Flow,
     options: RunOptions,
-    shared: BrowserOptions,
+    pw: Playwright,
+    shared: Browser,
     own: BrowserOptions,
     verbose: bool,
     branches: bool,
@@ -191,9 +248,11 @@ def _run_one(
     recorder = recorder_for() if recorder_for else None
     reporter = ConsoleReporter(stream=console, verbose=verbose)  # type: ignore[arg-type]
     # A recording's video and trace are files of the browser's machine: that account launches its own.
-    browser = own if recorder is not None else shared
+    browser = None if recorder is not None else shared
     try:
-        result = run_account(config, account, flow, options, browser, reporter, recorder=recorder, branches=branches)
+        result = run_account(
+            config, account, flow, options, own, reporter, recorder, branches, playwright=pw, browser=browser
+        )
     except Exception as exc:  # one account's failure, even a bug, leaves the others running
         log.debug("account %s failed", account.name, exc_info=True)
         result = failed_result(account, exc, options.plan)
@@ -202,15 +261,3 @@ def _run_one(
         console.write(line + "\n")
     console.flush()
     return result
-
-
-@contextmanager
-def _shared_browser(browser: BrowserOptions, workers: int) -> Iterator[tuple[BrowserOptions, Callable[[], None]]]:
-    """Browser options that reach one Chromium for all workers, and how to stop it early."""
-    if workers < 2 or browser.connect:  # one worker needs no sharing; a remote server is shared already
-        yield browser, lambda: None
-        return
-    from automation.browserhost import LocalBrowserServer
-
-    with LocalBrowserServer.start(browser) as server:
-        yield server.options_for(browser), server.stop

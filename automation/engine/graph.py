@@ -9,19 +9,19 @@ window by the first page. Same cookies, so the same logged-in NetSuite session: 
 would spend another 2FA code, and NetSuite may end the first session for it. A window, not a tab:
 Chromium throttles a tab that is not its window's front tab (measured: 10 clicks and fills took
 15.4 s there against 0.6 s); and a popup window has no tab strip, so it costs one renderer where a
-second context (the fallback when the first page is busy) costs two. The branch is driven from a
-greenlet of the account's thread, the way Playwright's sync API already runs its event handlers:
-a sync call made in a greenlet hands control to Playwright's event loop until its answer comes,
-and the other greenlet runs meanwhile. So a branch costs one page, not a thread with its own
-Playwright (a Node driver, ~75 MB); and as greenlets switch only inside Playwright calls, the
-journal, the reporter and the result are never changed by two branches at the same moment. When
-the session ends and both branches notice, one logs in and the other waits for that login.
+second context (the fallback when the first page is busy) costs two. The branch is driven from
+a greenlet of the account's thread (engine/cooperative.py): a sync call made in a greenlet hands
+control to Playwright's event loop until its answer comes, and the other greenlet runs meanwhile.
+So a branch costs one page, not a thread with its own Playwright (a Node driver, ~75 MB); and as
+greenlets switch only inside such waits, the journal, the reporter and the result are never
+changed by two branches at the same moment. When the session ends and both branches notice, one
+logs in and the other waits for that login.
 
 Safety: two stages run at once only when the flow shows they write different pages (record types,
 see ``StageGraph.writes``), and a stage that declares no ``needs`` keeps its place after the stage
-before it, as in a sequential run. What blocks the thread without a Playwright call (a keyring
-call, the signed REST check) holds the other branch that long: milliseconds; a retry's backoff is
-made a cooperative wait here.
+before it, as in a sequential run. What waits without a Playwright call (a keyring call, the
+signed REST check, a retry's backoff) goes through ``automation.blocking``, which the branches'
+run routes to the loop: it holds only the branch that waits.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from automation import blocking
 from automation.engine import model as m
+from automation.engine.cooperative import Cooperative
 from automation.engine.events import RunResult, StageResult, StepResult
 from automation.engine.loader import Flow
 from automation.engine.runner import Runner, _on_dialog
@@ -139,46 +141,6 @@ def writes_of(stage: m.Stage) -> set[str]:
 
 def _page(path: str) -> str:
     return path.split("?", 1)[0].rstrip("/")
-
-
-class Cooperative:
-    """Greenlet plumbing on top of a sync Playwright object's event loop (see the module docstring)."""
-
-    def __init__(self, anchor: Any) -> None:
-        import greenlet
-        from playwright._impl._greenlets import wait_for_future
-
-        self._greenlet = greenlet.greenlet
-        self._wait_for_future = wait_for_future
-        self.loop = anchor._loop  # every sync API object carries its loop and dispatcher fiber
-        self.fiber = anchor._dispatcher_fiber
-
-    @classmethod
-    def available(cls, anchor: Any) -> bool:
-        try:
-            import greenlet  # noqa: F401
-            from playwright._impl._greenlets import wait_for_future  # noqa: F401
-        except ImportError:
-            return False
-        return hasattr(anchor, "_loop") and hasattr(anchor, "_dispatcher_fiber")
-
-    def spawn(self, body: Callable[[], None]) -> None:
-        """Start ``body`` in its own greenlet from the event loop; it runs until its first sync call."""
-        runner = self._greenlet(body, parent=self.fiber)
-        self.loop.call_soon(runner.switch)
-
-    def future(self) -> Any:
-        return self.loop.create_future()
-
-    def wait(self, future: Any) -> None:
-        """Block this greenlet (not the thread) until ``future`` is done."""
-        self._wait_for_future(self.loop, self.fiber, future)
-
-    def sleep(self, seconds: float) -> None:
-        """time.sleep for a greenlet: the other branch goes on meanwhile."""
-        done = self.future()
-        self.loop.call_later(max(0.0, seconds), lambda: done.done() or done.set_result(None))
-        self.wait(done)
 
 
 class BranchReporter:
@@ -288,7 +250,16 @@ class GraphRunner(Runner):
             return
         coop = Cooperative(session.page)
         self.reporter = BranchReporter(self.reporter)
-        self._cooperative_backoff(self, coop)
+        try:
+            with blocking.waiting_with(coop):  # a branch's REST check or backoff holds only that branch
+                self._run_graph(graph, stages, session, result, coop)
+        finally:
+            coop.close()
+
+    def _run_graph(
+        self, graph: StageGraph, stages: list[str], session: Session, result: RunResult, coop: Cooperative
+    ) -> None:
+        cap = min(self.max_lanes, graph.width())
         login = _single_flight(coop)
         session.log_in = login(session.log_in, session.page.context)
         if stages and "login" not in stages:
@@ -374,14 +345,7 @@ class GraphRunner(Runner):
         runner = copy.copy(self)  # its own per-stage state (timeout cap), shared journal, reporter, result
         runner.recovery = copy.copy(self.recovery)
         runner.recovery.on_new_page = lambda new: new.on("dialog", lambda dialog: _on_dialog(dialog, branch))
-        self._cooperative_backoff(runner, coop)
         return _Lane(runner, branch, extra=True)
-
-    @staticmethod
-    def _cooperative_backoff(runner: Runner, coop: Cooperative) -> None:
-        recovery = getattr(runner, "recovery", None)
-        if recovery is not None and hasattr(recovery, "sleep"):
-            recovery.sleep = coop.sleep
 
 
 def _single_flight(coop: Cooperative) -> Callable[..., Callable[[Any], Any]]:

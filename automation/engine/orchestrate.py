@@ -8,7 +8,6 @@ with nowhere to put it.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from automation.browser import BrowserOptions, launch
 from automation.config import Account, Config
+from automation.engine.cooperative import worker_name
 from automation.engine.events import Fanout, Reporter, RunResult
 from automation.engine.loader import Flow, check_references
 from automation.engine.runner import Runner, RunOptions
@@ -29,7 +29,7 @@ from automation.secrets.redact import RedactingFilter
 from automation.secrets.store import TBA_NAMES, SecretStore, require_writable_keyring, service_for
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Locator
+    from playwright.sync_api import Browser, BrowserContext, Locator, Playwright
 
 log = logging.getLogger("nsauto")
 
@@ -84,9 +84,9 @@ def attach_log_file(run_dir: Path) -> logging.Handler:
     root.setLevel(logging.DEBUG)
     # On the handler, not the logger: records from child loggers skip the parent's filters.
     handler.addFilter(RedactingFilter())
-    # Parallel accounts (engine/fleet.py) log from their own threads: each log gets its account's lines only.
-    thread = threading.current_thread().name
-    handler.addFilter(lambda record: record.threadName == thread)
+    # Parallel accounts (engine/fleet.py) log from their own greenlets: each log gets its account's lines only.
+    worker = worker_name()
+    handler.addFilter(lambda record: worker_name() == worker)
     root.addHandler(handler)
     return handler
 
@@ -110,49 +110,80 @@ def run_account(
     reporter: Reporter,
     recorder: Recorder | None = None,
     branches: bool = True,
+    *,
+    playwright: Playwright | None = None,
+    browser: Browser | None = None,
 ) -> RunResult:
-    """One account's run; ``branches``: independent stages at once in a second page (engine/graph.py)."""
-    from playwright.sync_api import sync_playwright
+    """One account's run; ``branches``: independent stages at once in a second page (engine/graph.py).
 
+    It runs in its own context of ``browser`` when given (a parallel run's shared one, left open),
+    else in a browser it launches, with ``playwright`` when given (a parallel run's) or its own.
+    """
     prepared = prepare(config, account, flow, options.artifacts, secrets=not options.check)
     handler = attach_log_file(prepared.run_dir)
     if recorder is not None:
         reporter = Fanout(reporter, recorder)
     try:
-        with sync_playwright() as pw:
-            browser = launch(pw, browser_options)
+        if browser is not None:
+            return _run_in(browser, flow, account, prepared, options, reporter, recorder, branches)
+        if playwright is not None:
+            own = launch(playwright, browser_options)
             try:
-                extra = recorder.context_options(prepared.run_dir) if recorder else {}
-                context = browser.new_context(viewport={"width": 1280, "height": 900}, **extra)
-                if recorder is not None:
-                    recorder.attach(context)
-                runner = Runner(
-                    flow,
-                    prepared.target,
-                    prepared.variables,
-                    lambda: credentials_for(account),
-                    prepared.store,
-                    reporter,
-                    options,
-                    prepared.run_dir,
-                    prepared.run_id,
-                    before_action=recorder.before_action if recorder else None,
-                )
-                if branches and recorder is None:  # a recording films one page
-                    from automation.engine.graph import with_branches
-
-                    runner = with_branches(runner)
-                result = runner.run(context)
-                if recorder is not None:
-                    recorder.finish(context, result)
-                context.close()
-                if recorder is not None:
-                    recorder.closed(result)
+                return _run_in(own, flow, account, prepared, options, reporter, recorder, branches)
             finally:
-                browser.close()
+                own.close()
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            own = launch(pw, browser_options)
+            try:
+                return _run_in(own, flow, account, prepared, options, reporter, recorder, branches)
+            finally:
+                own.close()
     finally:
         logging.getLogger("nsauto").removeHandler(handler)
         handler.close()
+
+
+def _run_in(
+    browser: Browser,
+    flow: Flow,
+    account: Account,
+    prepared: Prepared,
+    options: RunOptions,
+    reporter: Reporter,
+    recorder: Recorder | None,
+    branches: bool,
+) -> RunResult:
+    """The run in a new context of ``browser`` (the account's cookies and storage, no one else's)."""
+    extra = recorder.context_options(prepared.run_dir) if recorder else {}
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **extra)
+    if recorder is not None:
+        recorder.attach(context)
+    runner = Runner(
+        flow,
+        prepared.target,
+        prepared.variables,
+        lambda: credentials_for(account),
+        prepared.store,
+        reporter,
+        options,
+        prepared.run_dir,
+        prepared.run_id,
+        before_action=recorder.before_action if recorder else None,
+    )
+    if branches and recorder is None:  # a recording films one page
+        from automation.engine.graph import with_branches
+
+        runner = with_branches(runner)
+    try:
+        result = runner.run(context)
+        if recorder is not None:
+            recorder.finish(context, result)
+    finally:
+        context.close()
+    if recorder is not None:
+        recorder.closed(result)
     return result
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from automation import blocking
 from automation.engine import model as m
 from automation.engine.session import RecordState, Session
 from automation.errors import NsautoError, StepFailed
@@ -248,7 +248,7 @@ class Recovery:
     """Runs a stage's steps and survives what can be survived; one per run (the relogin cap is per run)."""
 
     def __init__(
-        self, policy: Policy, on_new_page: Callable[[Page], None], sleep: Callable[[float], None] = time.sleep
+        self, policy: Policy, on_new_page: Callable[[Page], None], sleep: Callable[[float], None] = blocking.sleep
     ) -> None:
         self.policy = policy
         self.on_new_page = on_new_page

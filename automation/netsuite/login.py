@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from automation import blocking
 from automation.errors import StepFailed
 from automation.netsuite import totp
 
@@ -147,7 +148,7 @@ def _fresh_code(seed: str, login: str) -> str:
     """
     key = hashlib.sha256(f"{login}\0{seed}".encode()).hexdigest()
     if _LAST_STEP.get(key, -1) >= int(time.time() // totp.STEP_SECONDS):
-        time.sleep(max(0.0, totp.next_step_start() - time.time()) + 0.2)
+        blocking.sleep(max(0.0, totp.next_step_start() - time.time()) + 0.2)
     now = time.time()
     _LAST_STEP[key] = int(now // totp.STEP_SECONDS)
     return totp.totp_now(seed, at=now)

@@ -33,6 +33,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from automation import blocking
 from automation.errors import EnvironmentNotReady
 from automation.netsuite.rest import USER_AGENT, VERIFY_QUERY, _error_fields
 from automation.secrets.redact import redactor
@@ -260,7 +261,7 @@ class _Answer:
     received: float  # our clock when the answer came
 
 
-def _send(request: urllib.request.Request, url: str, timeout: float) -> _Answer:
+def _exchange(request: urllib.request.Request, timeout: float) -> _Answer:
     try:
         with _opener.open(request, timeout=timeout) as response:
             return _Answer(response.status, response.read(), response.headers.get("Date"), time.time())
@@ -268,6 +269,11 @@ def _send(request: urllib.request.Request, url: str, timeout: float) -> _Answer:
         answer = _Answer(exc.code, exc.read(), exc.headers.get("Date") if exc.headers else None, time.time())
         exc.close()
         return answer
+
+
+def _send(request: urllib.request.Request, url: str, timeout: float) -> _Answer:
+    try:
+        return blocking.call(_exchange, request, timeout)
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise EnvironmentNotReady(redactor.redact(f"cannot reach {url}: {reason}"), _UNREACHABLE_HINT) from None

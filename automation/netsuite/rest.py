@@ -20,6 +20,7 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from automation import blocking
 from automation.errors import EnvironmentNotReady
 from automation.secrets.redact import redactor
 
@@ -159,6 +160,17 @@ def _error_fields(status: int, body: bytes) -> tuple[str | None, str]:
     return None, snippet or f"HTTP {status} with an empty body"
 
 
+def _post(request: urllib.request.Request, timeout: float) -> tuple[int, bytes]:
+    """The HTTP status and body of any answer (an HTTP error status is an answer too)."""
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        answer = exc.code, exc.read()
+        exc.close()
+        return answer
+
+
 def verify_tba(rest_url: str, creds: TbaCredentials, timeout: float = 30, realm: str | None = None) -> VerifyResult:
     """POST ``SELECT 1 FROM DUAL`` to ``<rest_url>/query/v1/suiteql``, signed with ``creds``.
 
@@ -186,11 +198,7 @@ def verify_tba(rest_url: str, creds: TbaCredentials, timeout: float = 30, realm:
     except ValueError as exc:  # "unknown url type": no scheme or host
         raise EnvironmentNotReady(redactor.redact(f"{url!r} is not a usable REST URL ({exc})"), hint) from None
     try:
-        with _opener.open(request, timeout=timeout) as response:
-            status, body = response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        status, body = exc.code, exc.read()
-        exc.close()
+        status, body = blocking.call(_post, request, timeout)
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise EnvironmentNotReady(redactor.redact(f"cannot reach SuiteTalk REST at {url}: {reason}"), hint) from None
