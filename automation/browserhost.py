@@ -15,7 +15,6 @@ import ipaddress
 import json
 import logging
 import os
-import re
 import socket
 import sys
 import threading
@@ -73,28 +72,6 @@ def warn_if_remote(url: str, stream: IO[str] | None = None) -> bool:
     print(message, file=stream or sys.stderr, flush=True)
     log.warning("remote browser host %s renders the secrets", host)
     return True
-
-
-# Chromium's new headless mode preloads the omnibox popup's WebUI for every window: a renderer per
-# account that nobody sees (measured: ~150 MB RSS, ~1 s CPU per account). Chromium keeps only the
-# last --disable-features switch, so ours repeats Playwright's own list (read from its driver).
-EXTRA_DISABLED_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "SpareRendererForSitePerProcess")
-
-
-def shared_browser_args() -> list[str]:
-    """CHROMIUM_ARGS for the one browser many accounts share, without Chromium's unseen renderers."""
-    import playwright
-
-    bundle = Path(playwright.__file__).parent / "driver" / "package" / "lib" / "coreBundle.js"
-    try:
-        text = bundle.read_text(encoding="utf-8")
-        listed = re.search(r"disabledFeatures = \[(.*?)\]\.filter", text, re.S)
-    except OSError:
-        listed = None
-    if listed is None:
-        return list(CHROMIUM_ARGS)  # Playwright's list unknown: replacing it could undo its own fixes
-    theirs = re.findall(r'"([A-Za-z0-9]+)"', re.sub(r"//[^\n]*", "", listed.group(1)))
-    return [*CHROMIUM_ARGS, "--disable-features=" + ",".join(dict.fromkeys([*theirs, *EXTRA_DISABLED_FEATURES]))]
 
 
 def launch_options(options: BrowserOptions, executable: str | None = None) -> dict[str, object]:

@@ -157,7 +157,6 @@ def run_fleet(
     from playwright.sync_api import sync_playwright
 
     from automation.browser import launch
-    from automation.browserhost import shared_browser_args
     from automation.engine.cooperative import Cooperative
     from automation.engine.graph import MAX_LANES
     from automation.secrets.store import require_writable_keyring
@@ -169,7 +168,7 @@ def run_fleet(
     width = max((len(a.name) for a in accounts), default=0)
     results: list[RunResult | None] = [None] * len(accounts)
     with serialised_keyring(), sync_playwright() as pw:
-        shared = launch(pw, browser, args=shared_browser_args())
+        shared = launch(pw, browser)
 
         def one(index: int) -> None:
             account = accounts[index]
