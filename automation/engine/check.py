@@ -71,7 +71,7 @@ def guard(s: Session) -> None:
 
 def field_id(field: ui.Field) -> str:
     try:
-        return str(field.box.evaluate(FIELD_ID_JS))
+        return str(ui.read(field.box, FIELD_ID_JS))
     except Exception:  # a detached or odd element: the id is a nicety in the report
         return ""
 

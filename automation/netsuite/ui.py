@@ -16,7 +16,7 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -56,7 +56,7 @@ class Field:
         return bool(self.matched) and self.matched != self.label
 
     def kind(self) -> Kind:
-        return self.box.evaluate(_KIND_JS)
+        return read(self.box, _KIND_JS)
 
     def control(self, kind: Kind | None = None) -> Locator:
         kind = kind or self.kind()
@@ -77,6 +77,17 @@ _KIND_JS = """(box) => {
   if (q("input:not([type=hidden]):not([type=checkbox]), textarea")) return "text";
   return "readonly";
 }"""
+
+
+def read(target: Locator, script: str, arg: object = None) -> Any:
+    """``target.evaluate(script, arg)`` in one round trip when ``target`` finds exactly one element.
+
+    ``Locator.evaluate`` takes three (wait for the element, evaluate, release the handle), and a
+    step reads a field several times; ``evaluate_all`` is one. Anything but one element falls
+    back to ``evaluate``, with its waiting and its strictness error.
+    """
+    found = target.evaluate_all(f"(els, arg) => els.length === 1 ? [({script})(els[0], arg)] : null", arg)
+    return found[0] if found is not None else target.evaluate(script, arg)
 
 
 ID_PREFIX = "id:"
@@ -231,9 +242,10 @@ def reveal(page: Page, box: Locator, timeout_ms: float, seen_visible: bool = Fal
     """Open the subtabs (outer to inner) that hide an element, NetSuite's ``<tab>_div`` panes."""
     if seen_visible or box.is_visible():
         return
-    pane_ids: list[str] = box.evaluate(
+    pane_ids: list[str] = read(
+        box,
         """(el) => { const ids = []; for (let p = el.parentElement; p; p = p.parentElement) {
-              if (p.id && p.id.endsWith("_div")) ids.unshift(p.id.slice(0, -4)); } return ids; }"""
+              if (p.id && p.id.endsWith("_div")) ids.unshift(p.id.slice(0, -4)); } return ids; }""",
     )
     for tab_id in pane_ids:
         pane = page.locator(f"[id={_css_string(tab_id + '_div')}]")
@@ -258,7 +270,7 @@ def open_tab(page: Page, path: str, timeout_ms: float) -> None:
             hint = did_you_mean(name, [t.strip() for t in tabs]) or "check the subtab name against the page"
             raise StepFailed(f"no subtab '{name}' on {page.url}", hint) from None
         link = candidates.first
-        link_id, pane_shown = link.evaluate(_TAB_STATE_JS)
+        link_id, pane_shown = read(link, _TAB_STATE_JS)
         if pane_shown:
             continue  # its pane is open already: a click would only repaint it
         link.click(timeout=timeout_ms)
@@ -280,13 +292,14 @@ _TAB_STATE_JS = """(link) => {
 
 
 def checkbox_state(box: Locator) -> bool:
-    return box.evaluate(
+    return read(
+        box,
         """(box) => {
           const span = box.querySelector(".checkbox_ck, .checkbox_unck");
           if (span) return span.classList.contains("checkbox_ck");
           const input = box.querySelector("input[type=checkbox]");
           return !!(input && input.checked);
-        }"""
+        }""",
     )
 
 
@@ -301,7 +314,7 @@ _CHECKBOX_TARGET_JS = """([box, selectors]) => selectors.findIndex((s) => {
 
 def click_checkbox(box: Locator, timeout_ms: float) -> None:
     """Click the box the way NetSuite's own QA code does: ``#<f>_fs_inp``, else the span."""
-    index = box.evaluate(f"(box) => ({_CHECKBOX_TARGET_JS})([box, {list(_CHECKBOX_TARGETS)!r}])")
+    index = read(box, f"(box) => ({_CHECKBOX_TARGET_JS})([box, {list(_CHECKBOX_TARGETS)!r}])")
     if index >= 0:
         box.locator(_CHECKBOX_TARGETS[index]).first.click(timeout=timeout_ms)
         return
@@ -351,7 +364,8 @@ def dropdown_options(page: Page, control: Locator, timeout_ms: float, limit: int
 
 def field_value(field: Field) -> str:
     """What a field shows: an input's value, or the read-only text next to the label."""
-    return field.box.evaluate(
+    return read(
+        field.box,
         """(box) => {
           const input = box.querySelector("input[name^='inpt_'], input.dropdownInput, input[id$='_display'],"
             + " input:not([type=hidden]):not([type=checkbox]), textarea");
@@ -362,7 +376,7 @@ def field_value(field: Field) -> str:
           const labels = copy.querySelectorAll("[data-nsps-type='field_label'], .uir-label, .labelSpanEdit");
           labels.forEach((e) => e.remove());
           return copy.textContent.trim();
-        }"""
+        }""",
     )
 
 
@@ -458,7 +472,7 @@ class Sublist:
     columns: list[str]
 
     def rows(self) -> list[dict]:
-        return self.table.evaluate(_ROWS_JS)
+        return read(self.table, _ROWS_JS)
 
     def column(self, label: str) -> int:
         lowered = [c.lower() for c in self.columns]
