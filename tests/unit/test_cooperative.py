@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Playwright, sync_playwright
+from playwright.sync_api import Playwright
 
 from automation import blocking
 from automation.engine.cooperative import Cooperative, worker_name
 
 
-@pytest.fixture(scope="module")
-def pw() -> Iterator[Playwright]:
-    with sync_playwright() as playwright:
-        yield playwright
+@pytest.fixture
+def pw(playwright: Playwright) -> Playwright:
+    """pytest-playwright's session Playwright: a thread has one sync Playwright at a time."""
+    return playwright
 
 
 def run_all(coop: Cooperative, bodies: dict[str, object]) -> dict[str, BaseException]:
