@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from automation.demo import DEMO_SETUP  # noqa: E402
+from bench.floor import CONTEXTS as FLOOR_CONTEXTS  # noqa: E402
 from bench.pageloads import RULES, lower_bound, per_stage  # noqa: E402
-from bench.proctree import PeakSampler, cpu_seconds  # noqa: E402
+from bench.proctree import PeakSampler, Sample, cpu_seconds, sample  # noqa: E402
 
 PASSWORD = "Simulator-Passw0rd!"
 TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -203,6 +204,8 @@ class Floor:
     loads: tuple[float, float]
     fills: tuple[float, float]
     load_count: int
+    context_rss_mib: float  # memory of the tree per extra context with a loaded page
+    context_pss_mib: float
 
 
 def measure_floor(load_count: int) -> Floor:
@@ -221,17 +224,21 @@ def measure_floor(load_count: int) -> Floor:
         assert process.stdin is not None and process.stdout is not None
         with PeakSampler(process.pid) as sampler:
             cpu_before = 0.0
-            for _ in range(3):  # ready, loaded, filled
+            memory: list[Sample] = []
+            for _ in range(4):  # ready, loaded, filled, contexts
                 seconds = json.loads(process.stdout.readline())["seconds"]
                 cpu = sampler.cpu_now()
                 parts.append((seconds, cpu - cpu_before))
+                memory.append(sample(process.pid))
                 cpu_before = cpu
                 process.stdin.write("\n")
                 process.stdin.flush()
             process.wait(timeout=60)
     finally:
         stop_simulators(sims)
-    return Floor(parts[0], parts[1], parts[2], load_count)
+    extra_rss = (memory[3].rss_mib - memory[2].rss_mib) / FLOOR_CONTEXTS
+    extra_pss = (memory[3].pss_mib - memory[2].pss_mib) / FLOOR_CONTEXTS
+    return Floor(parts[0], parts[1], parts[2], load_count, extra_rss, extra_pss)
 
 
 def startup(args: list[str], env: dict[str, str], cwd: Path, repeat: int = 7) -> tuple[float, bool]:
@@ -305,6 +312,10 @@ def main() -> int:
         f"{loads_cpu / total * 1000:.0f} ms CPU  ({total} loads: {loads_s:.1f} s, {loads_cpu:.1f} CPU s)"
     )
     print(f"     one action (a fill):           {fills_s / 20 * 1000:.0f} ms wall, {fills_cpu / 20 * 1000:.0f} ms CPU")
+    print(
+        f"     one more context and page:     {floor.context_rss_mib:.0f} MiB RSS, "
+        f"{floor.context_pss_mib:.0f} MiB PSS (what the browser alone needs per extra account)"
+    )
     print(f"     so one account takes at least start-up + bound = {floor_one:.1f} s = {floor_one / bound:.2f} × bound")
 
     print("\n2. One account")

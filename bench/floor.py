@@ -4,7 +4,8 @@ Run as a child of the benchmark (``python -m bench.floor URL ACCOUNT_ID LOADS``)
 tree. It prints one JSON line: the seconds from start to a ready page (Python's Playwright, its
 Node driver, Chromium, a context and a page: what every nsauto run pays first), the seconds for
 LOADS plain page loads (the simulator's login page: a small page like NetSuite's own), and the
-seconds for FILLS (20) fills of one field (one Playwright action, the unit every step is made of).
+seconds for FILLS (20) fills of one field (one Playwright action, the unit every step is made of),
+and CONTEXTS (4) more contexts with a page each (what the browser needs per extra account).
 The benchmark turns these into the floor under the critical-path bound and under the CPU that
 many accounts need: figures no change to nsauto can beat on this machine.
 """
@@ -19,6 +20,7 @@ from automation.browser import BrowserOptions, launch
 from automation.netsuite.login import login_url
 
 FILLS = 20
+CONTEXTS = 4
 
 
 def mark(event: str, **figures: float) -> None:
@@ -44,6 +46,10 @@ def main() -> None:
         for n in range(FILLS):
             page.locator("#email").fill(f"user{n}@example.com")
         mark("filled", seconds=time.monotonic() - before)
+        before = time.monotonic()
+        for _ in range(CONTEXTS):  # what each more account costs the browser: a context, a page, a page load
+            browser.new_context().new_page().goto(login_url(url, account_id), wait_until="domcontentloaded")
+        mark("contexts", seconds=time.monotonic() - before)
         browser.close()
 
 
