@@ -250,8 +250,12 @@ class GraphRunner(Runner):
             return
         coop = Cooperative(session.page)
         self.reporter = BranchReporter(self.reporter)
+        from automation.engine.fleet import serialised_keyring
+
         try:
-            with blocking.waiting_with(coop):  # a branch's REST check or backoff holds only that branch
+            # A branch's REST check or backoff holds only that branch; keyring calls, now on worker
+            # threads, still go one at a time (a file backend is a read-modify-write).
+            with serialised_keyring(), blocking.waiting_with(coop):
                 self._run_graph(graph, stages, session, result, coop)
         finally:
             coop.close()
