@@ -8,8 +8,8 @@ How: a branch runs in a second page of the account's own browser context, opened
 window by the first page. Same cookies, so the same logged-in NetSuite session: a second login
 would spend another 2FA code, and NetSuite may end the first session for it. A window, not a tab:
 Chromium throttles a tab that is not its window's front tab (measured: 10 clicks and fills took
-15.4 s there against 0.6 s); and a popup window shares its opener's renderer, where a second
-context (the fallback when the first page is busy) costs two renderers of its own. The branch is driven from
+15.4 s there against 0.6 s); and a popup window costs one renderer where a second context (the
+fallback when the first page is busy) costs two. The branch is driven from
 a greenlet of the account's thread (engine/cooperative.py): a sync call made in a greenlet hands
 control to Playwright's event loop until its answer comes, and the other greenlet runs meanwhile.
 So a branch costs one page, not a thread with its own Playwright (a Node driver, ~75 MB); and as
@@ -395,14 +395,15 @@ def _popup_window(opener: Any) -> Any | None:
     """A new window of the same context (same cookies), opened by the idle first page.
 
     A window, not a tab: Chromium throttles a background tab (10 clicks and fills: 15.4 s against
-    0.6 s). Opened with an opener (no ``noopener``), the window shares its opener's renderer: the
-    pages run little script, and a renderer of its own cost ~130 MiB RSS per account for no time
-    measured (5 accounts at once: 2694 against 2044 MiB RSS, 34.5 against 36.5 s).
+    0.6 s). ``noopener``: a renderer of its own. Sharing the opener's renderer would save ~130 MiB
+    RSS per account, but then a click in one window sometimes did not take while the other
+    window opened its terms popup (measured at 0 ms latency: 5 failed runs of 10, against 0 of
+    10 with ``noopener``).
     """
     from playwright.sync_api import Error as PlaywrightError
 
     size = opener.viewport_size or {"width": 1280, "height": 900}
-    features = f"popup,width={size['width']},height={size['height']}"
+    features = f"popup,noopener,width={size['width']},height={size['height']}"
     try:
         with opener.expect_popup(timeout=10_000) as info:  # this page's popup, not another branch's terms popup
             opener.evaluate("features => { window.open('about:blank', '_blank', features); }", features)
