@@ -396,9 +396,8 @@ def _popup_window(opener: Any) -> Any | None:
 
     A window, not a tab: Chromium throttles a background tab (10 clicks and fills: 15.4 s against
     0.6 s). ``noopener``: a renderer of its own. Sharing the opener's renderer would save ~130 MiB
-    RSS per account, but then a click in one window sometimes did not take while the other
-    window opened its terms popup (measured at 0 ms latency: 5 failed runs of 10, against 0 of
-    10 with ``noopener``).
+    RSS per account, but then a checkbox click in the branch window sometimes did not take
+    (measured at 0 ms latency: 5 failed runs of 10, against 0 of 10 with ``noopener``).
     """
     from playwright.sync_api import Error as PlaywrightError
 
