@@ -7,6 +7,7 @@ with nowhere to put it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -124,22 +125,15 @@ def run_account(
     if recorder is not None:
         reporter = Fanout(reporter, recorder)
     try:
-        if browser is not None:
-            return _run_in(browser, flow, account, prepared, options, reporter, recorder, branches)
-        if playwright is not None:
-            own = launch(playwright, browser_options)
-            try:
-                return _run_in(own, flow, account, prepared, options, reporter, recorder, branches)
-            finally:
-                own.close()
-        from playwright.sync_api import sync_playwright
+        with contextlib.ExitStack() as owned:  # what this run starts, it stops (browser, then Playwright)
+            if browser is None:
+                if playwright is None:
+                    from playwright.sync_api import sync_playwright
 
-        with sync_playwright() as pw:
-            own = launch(pw, browser_options)
-            try:
-                return _run_in(own, flow, account, prepared, options, reporter, recorder, branches)
-            finally:
-                own.close()
+                    playwright = owned.enter_context(sync_playwright())
+                browser = launch(playwright, browser_options)
+                owned.callback(browser.close)
+            return _run_in(browser, flow, account, prepared, options, reporter, recorder, branches)
     finally:
         logging.getLogger("nsauto").removeHandler(handler)
         handler.close()
