@@ -12,15 +12,20 @@ import hmac
 import os
 import secrets as _random
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail
 
+from automation import blocking
 from automation.errors import EnvironmentNotReady, ExitCode, NsautoError
 from automation.secrets.redact import redactor
+
+T = TypeVar("T")
 
 TBA_NAMES: tuple[str, ...] = ("consumer_key", "consumer_secret", "token_id", "token_secret")
 M2M_NAMES: tuple[str, ...] = ("client_id", "client_secret", "certificate_id", "private_key")
@@ -96,7 +101,7 @@ class SecretStore:
         redactor.add(value, name)
         where = f"{name!r} in keyring service {self.service!r}"
         try:
-            self.backend.set_password(self.service, name, value)
+            _once_more_if_unopened(self.backend.set_password, self.service, name, value)
         except Exception as exc:  # any backend failure means the secret is not stored
             raise SecretStoreError(
                 f"could not store {where}: {_describe(exc)}",
@@ -106,7 +111,7 @@ class SecretStore:
                 reason="error",
             ) from exc
         try:
-            stored = self.backend.get_password(self.service, name)
+            stored = _once_more_if_unopened(self.backend.get_password, self.service, name)
         except Exception as exc:
             raise SecretStoreError(
                 f"stored {where} but could not read it back: {_describe(exc)}",
@@ -169,6 +174,20 @@ class SecretStore:
         if isinstance(exc, keyring.errors.KeyringLocked):
             return LOCKED_HINT
         return HEADLESS_LINUX_HINT
+
+
+def _once_more_if_unopened(call: Callable[..., T], *args: str) -> T:
+    """``call(*args)``, again after half a second when the keyring could not open its collection.
+
+    Seen under heavy load with gnome-keyring: one call finds no default collection (``InitError``,
+    "Failed to create the collection: Prompt dismissed") and the next, a moment later, works. A
+    keyring that is really locked refuses the second call too, and that error is the one shown.
+    """
+    try:
+        return call(*args)
+    except keyring.errors.InitError:
+        blocking.sleep(0.5)
+        return call(*args)
 
 
 @dataclass(frozen=True)
