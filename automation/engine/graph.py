@@ -9,13 +9,13 @@ window by the first page. Same cookies, so the same logged-in NetSuite session: 
 would spend another 2FA code, and NetSuite may end the first session for it. A window, not a tab:
 Chromium throttles a tab that is not its window's front tab (measured: 10 clicks and fills took
 15.4 s there against 0.6 s); and a popup window costs one renderer where a second context (the
-fallback when the first page is busy) costs two. The branch is driven from
-a greenlet of the account's thread (engine/cooperative.py): a sync call made in a greenlet hands
-control to Playwright's event loop until its answer comes, and the other greenlet runs meanwhile.
-So a branch costs one page, not a thread with its own Playwright (a Node driver, ~75 MB); and as
-greenlets switch only inside such waits, the journal, the reporter and the result are never
-changed by two branches at the same moment. When the session ends and both branches notice, one
-logs in and the other waits for that login.
+fallback when the first page is busy) costs two. The branch is driven from a greenlet of the
+account's thread (engine/cooperative.py): a sync call made in a greenlet hands control to
+Playwright's event loop until its answer comes, and the other greenlet runs meanwhile. So a branch
+costs one page, not a thread with its own Playwright (a Node driver, ~75 MB); and as greenlets
+switch only inside such waits, the journal, the reporter and the result are never changed by two
+branches at the same moment. When the session ends and both branches notice, one logs in and the
+other waits for that login.
 
 Safety: two stages run at once only when the flow shows they write different pages (record types,
 see ``StageGraph.writes``), and a stage that declares no ``needs`` keeps its place after the stage
@@ -256,14 +256,13 @@ class GraphRunner(Runner):
             # A branch's REST check or backoff holds only that branch; keyring calls, now on worker
             # threads, still go one at a time (a file backend is a read-modify-write).
             with serialised_keyring(), blocking.waiting_with(coop):
-                self._run_graph(graph, stages, session, result, coop)
+                self._run_graph(graph, cap, stages, session, result, coop)
         finally:
             coop.close()
 
     def _run_graph(
-        self, graph: StageGraph, stages: list[str], session: Session, result: RunResult, coop: Cooperative
+        self, graph: StageGraph, cap: int, stages: list[str], session: Session, result: RunResult, coop: Cooperative
     ) -> None:
-        cap = min(self.max_lanes, graph.width())
         login = _single_flight(coop)
         session.log_in = login(session.log_in, session.page.context)
         if stages and "login" not in stages:

@@ -79,15 +79,19 @@ _KIND_JS = """(box) => {
 }"""
 
 
-def read(target: Locator, script: str, arg: object = None) -> Any:
-    """``target.evaluate(script, arg)`` in one round trip when ``target`` finds exactly one element.
+# Shown the way Playwright's `visible` means it: it has a box and is not visibility:hidden.
+_SHOWN_JS = '(el) => !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden"'
+
+
+def read(target: Locator, script: str) -> Any:
+    """``target.evaluate(script)`` in one round trip when ``target`` finds exactly one element.
 
     ``Locator.evaluate`` takes three (wait for the element, evaluate, release the handle), and a
     step reads a field several times; ``evaluate_all`` is one. Anything but one element falls
     back to ``evaluate``, with its waiting and its strictness error.
     """
-    found = target.evaluate_all(f"(els, arg) => els.length === 1 ? [({script})(els[0], arg)] : null", arg)
-    return found[0] if found is not None else target.evaluate(script, arg)
+    found = target.evaluate_all(f"(els) => els.length === 1 ? [({script})(els[0])] : null")
+    return found[0] if found is not None else target.evaluate(script)
 
 
 ID_PREFIX = "id:"
@@ -281,11 +285,11 @@ def open_tab(page: Page, path: str, timeout_ms: float) -> None:
 
 
 # A subtab link <tab>txt opens the pane <tab>_div: [the link's id, whether that pane shows already].
-_TAB_STATE_JS = """(link) => {
+_TAB_STATE_JS = f"""(link) => {{
   const id = link.id || "";
   const pane = id.endsWith("txt") ? document.getElementById(id.slice(0, -3) + "_div") : null;
-  return [id, !!pane && pane.getClientRects().length > 0 && getComputedStyle(pane).visibility !== "hidden"];
-}"""
+  return [id, ({_SHOWN_JS})(pane)];
+}}"""
 
 
 # --- checkbox ------------------------------------------------------------------------------
@@ -305,16 +309,13 @@ def checkbox_state(box: Locator) -> bool:
 
 _CHECKBOX_TARGETS = ("input[id$='_fs_inp']", "span[id$='_fs']", "input[type=checkbox]", "img.checkboximage")
 
-# The first of _CHECKBOX_TARGETS that is in the box and visible, or -1.
-_CHECKBOX_TARGET_JS = """([box, selectors]) => selectors.findIndex((s) => {
-  const el = box.querySelector(s);
-  return !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
-})"""
+# The index of the first of _CHECKBOX_TARGETS that is in the box and shown, or -1.
+_CHECKBOX_TARGET_JS = f"(box) => {list(_CHECKBOX_TARGETS)!r}.findIndex((s) => ({_SHOWN_JS})(box.querySelector(s)))"
 
 
 def click_checkbox(box: Locator, timeout_ms: float) -> None:
     """Click the box the way NetSuite's own QA code does: ``#<f>_fs_inp``, else the span."""
-    index = read(box, f"(box) => ({_CHECKBOX_TARGET_JS})([box, {list(_CHECKBOX_TARGETS)!r}])")
+    index = read(box, _CHECKBOX_TARGET_JS)
     if index >= 0:
         box.locator(_CHECKBOX_TARGETS[index]).first.click(timeout=timeout_ms)
         return
@@ -447,12 +448,11 @@ def wait_ready(page: Page, timeout_ms: float) -> None:
 def page_message(page: Page) -> tuple[str | None, str | None]:
     """NetSuite's banner after a save: (confirmation text, error text), read in one go."""
     error, confirmation = page.evaluate(
-        """([errorBox, confirmation]) => {
-          const shown = (sel) => [...document.querySelectorAll(sel)].find(
-            (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden");
+        f"""([errorBox, confirmation]) => {{
+          const shown = (sel) => [...document.querySelectorAll(sel)].find({_SHOWN_JS});
           const text = (el) => (el ? el.innerText.split(/\\s+/).join(" ").trim() : null);
           return [text(shown(errorBox)), text(shown(confirmation))];
-        }""",
+        }}""",
         [ERROR_BOX, CONFIRMATION],
     )
     if error is not None:
