@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from automation.demo import DEMO_SETUP  # noqa: E402
 from bench.floor import CONTEXTS as FLOOR_CONTEXTS  # noqa: E402
+from bench.floor import FILLS as FLOOR_FILLS  # noqa: E402
 from bench.pageloads import RULES, lower_bound, per_stage  # noqa: E402
 from bench.proctree import PeakSampler, Sample, cpu_seconds, sample  # noqa: E402
 
@@ -203,7 +204,6 @@ class Floor:
     startup: tuple[float, float]
     loads: tuple[float, float]
     fills: tuple[float, float]
-    load_count: int
     context_rss_mib: float  # memory of the tree per extra context with a loaded page
     context_pss_mib: float
 
@@ -238,7 +238,7 @@ def measure_floor(load_count: int) -> Floor:
         stop_simulators(sims)
     extra_rss = (memory[3].rss_mib - memory[2].rss_mib) / FLOOR_CONTEXTS
     extra_pss = (memory[3].pss_mib - memory[2].pss_mib) / FLOOR_CONTEXTS
-    return Floor(parts[0], parts[1], parts[2], load_count, extra_rss, extra_pss)
+    return Floor(parts[0], parts[1], parts[2], extra_rss, extra_pss)
 
 
 def startup(args: list[str], env: dict[str, str], cwd: Path, repeat: int = 7) -> tuple[float, bool]:
@@ -311,7 +311,8 @@ def main() -> int:
         f"     a plain page load (0 ms):      {loads_s / total * 1000:.0f} ms wall, "
         f"{loads_cpu / total * 1000:.0f} ms CPU  ({total} loads: {loads_s:.1f} s, {loads_cpu:.1f} CPU s)"
     )
-    print(f"     one action (a fill):           {fills_s / 20 * 1000:.0f} ms wall, {fills_cpu / 20 * 1000:.0f} ms CPU")
+    fill_ms, fill_cpu_ms = fills_s / FLOOR_FILLS * 1000, fills_cpu / FLOOR_FILLS * 1000
+    print(f"     one action (a fill):           {fill_ms:.0f} ms wall, {fill_cpu_ms:.0f} ms CPU")
     print(
         f"     one more context and page:     {floor.context_rss_mib:.0f} MiB RSS, "
         f"{floor.context_pss_mib:.0f} MiB PSS (what the browser alone needs per extra account)"
