@@ -40,7 +40,7 @@ def simulator_server():
 def sim(simulator_server):
     """A fresh simulated account for each test."""
     simulator_server.reset()
-    simulator_server.settings(latency_ms=0)
+    simulator_server.settings(latency_ms=0, dials={}, dials_seed=0)
     return simulator_server
 
 

@@ -62,7 +62,11 @@ class App:
         return next((r for r in self._prefixes if path.startswith(r.path)), None)
 
     def handle(self, req: Request) -> Response:
-        variant.activate(self.settings.get().variant)  # markup helpers render ids and labels through it
+        settings = self.settings.get()
+        # Markup helpers render ids and labels through the variant; the dials pick each half.
+        variant.activate(
+            settings.dials.get("field_ids") or settings.variant, settings.dials.get("labels") or settings.variant
+        )
         req = variant.canonical_request(req)
         if assets.is_asset(req.path):
             return assets.serve(req.path)

@@ -197,6 +197,22 @@ def _parser() -> argparse.ArgumentParser:
         choices=["classic", "redwood"],
         help="UI variant: redwood renames some field/sublist/subtab ids and labels (default classic)",
     )
+    p.add_argument(
+        "--dials", action="store_true", help="list the dials (NetSuite behaviours not publicly known) and exit"
+    )
+    p.add_argument(
+        "--dial",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set one dial, e.g. --dial tos_popup=ticked_late (repeatable; see --dials)",
+    )
+    p.add_argument(
+        "--dials-seed",
+        type=int,
+        metavar="N",
+        help="draw every dial at random from seed N (printed; --dial options still win)",
+    )
     return p
 
 
@@ -206,8 +222,16 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse exits on --help and on errors
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    from automation.simulator import dials
+
+    if args.dials:
+        print(dials.describe())
+        return EXIT_OK
     try:
         account_id = normalize_account_id(args.account_id)
+        if args.dials_seed is not None and args.dials_seed < 0:
+            raise ValueError("--dials-seed must be non-negative")
+        chosen = {**(dials.draw(args.dials_seed) if args.dials_seed is not None else {}), **dials.parse(args.dial)}
     except ValueError as exc:
         print(f"simulator: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -230,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simulator: cannot listen on {args.host}:{args.port} or open {db}: {exc}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     server.log_requests = args.log_requests
-    server.app.settings.update({"faults": faults, "fault_seed": args.fault_seed})
+    server.app.settings.update(
+        {"faults": faults, "fault_seed": args.fault_seed, "dials": chosen, "dials_seed": args.dials_seed or 0}
+    )
     port = server.server_address[1]
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -238,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     print(f"NetSuite simulator on http://{args.host}:{port} (account {account_id})", flush=True)
+    if chosen:
+        seed = f" (seed {args.dials_seed})" if args.dials_seed is not None else ""
+        print(f"dials{seed}: " + " ".join(f"{k}={v}" for k, v in chosen.items()), flush=True)
     try:
         server.serve_forever(poll_interval=0.25)
     except KeyboardInterrupt:

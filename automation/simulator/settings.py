@@ -27,6 +27,9 @@ class Settings:
     # Fault injection (faults.py): {"error_500": {"rate": 0.2}, "slow_pages": true, ...}; seeded, so repeatable.
     faults: dict[str, Any] = dataclasses.field(default_factory=dict)
     fault_seed: int = 0
+    # Dials (dials.py): which answer the simulator gives to each open question about NetSuite.
+    dials: dict[str, str] = dataclasses.field(default_factory=dict)
+    dials_seed: int = 0  # spreads the delays of "late" dial values repeatably
 
     def __post_init__(self) -> None:
         from automation.simulator.variant import check_name
@@ -84,4 +87,8 @@ def _coerce(key: str, type_name: Any, value: Any) -> Any:
         from automation.simulator.faults import normalize
 
         return normalize(value)
+    if name.startswith("dict") and key == "dials":
+        from automation.simulator.dials import check
+
+        return check(value)
     raise ValueError(f"setting {key!r} has an unsupported type")

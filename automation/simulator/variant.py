@@ -77,9 +77,17 @@ def check_name(name: str) -> None:
         raise ValueError(f"unknown variant {name!r}; known: {known}")
 
 
-def activate(name: str) -> Variant:
-    """Make `name` the variant of this request's thread (unknown names fall back to classic)."""
-    variant = VARIANTS.get(name, CLASSIC)
+def activate(ids: str, labels: str | None = None) -> Variant:
+    """Make this request's variant: the ids of variant `ids`, the labels of variant `labels`.
+
+    The `field_ids` and `labels` dials pick each half; `--variant` sets both. Unknown names fall
+    back to classic.
+    """
+    with_ids = VARIANTS.get(ids, CLASSIC)
+    with_labels = VARIANTS.get(ids if labels is None else labels, CLASSIC)
+    variant = with_ids
+    if with_labels is not with_ids:
+        variant = replace(with_ids, name=f"{with_ids.name}+{with_labels.name}-labels", labels=with_labels.labels)
     _current.set(variant)
     return variant
 
