@@ -147,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulator", help="run the bundled NetSuite imitation")
     sim.add_argument(
-        "args", nargs=argparse.REMAINDER, help="options of the simulator (--port, --db, --latency-ms, --variant, --dials, --dial NAME=VALUE, --dials-seed N)"
+        "args",
+        nargs=argparse.REMAINDER,
+        help="simulator options: --port, --db, --latency-ms, --variant, --dials, --dial NAME=VALUE, --dials-seed N",
     )
 
     doctor = sub.add_parser("doctor", help="check keyring, browser and video recording")
