@@ -1,12 +1,12 @@
 # nsauto: `make demo` and `make test` are all a new user needs (they run `make setup` first).
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint simulator clean
+.PHONY: help setup demo test all-pairs lint simulator clean
 
 VENV := .venv
 PYTEST_ARGS ?=
 
 help: ## list the targets
-	@awk -F ':.*## ' '/^[a-z]+:.*## / { printf "  make %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  make %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 setup: ## install what is missing: system packages, .venv, browser, ffmpeg for video
 	@scripts/setup.sh
@@ -16,6 +16,9 @@ demo: setup ## full setup against the bundled simulator, secrets in the real key
 
 test: setup ## run the test suite (private throwaway keyring); extra args: PYTEST_ARGS=...
 	scripts/with-keyring --isolated $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+all-pairs: setup ## the full setup on every pair of dial values (docs/real-netsuite.md; ~10 min)
+	NSAUTO_DIALS=all-pairs scripts/with-keyring --isolated $(VENV)/bin/pytest -q tests/e2e/test_dials.py $(PYTEST_ARGS)
 
 lint: setup ## ruff check + ruff format --check
 	$(VENV)/bin/ruff check .

@@ -22,6 +22,17 @@ from automation.simulator import demo as sim_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The seed of this run's random dial combinations (tests/e2e/test_dials.py): new each run unless set.
+os.environ.setdefault("NSAUTO_DIALS_SEED", str(int.from_bytes(os.urandom(3), "big")))
+
+
+def pytest_report_header() -> str:
+    mode = os.environ.get("NSAUTO_DIALS", "random")
+    if mode != "random":
+        return f"simulator dials: {mode}"
+    seed = os.environ["NSAUTO_DIALS_SEED"]
+    return f"simulator dials: random draws from seed {seed} (repeat with NSAUTO_DIALS_SEED={seed})"
+
 
 def keyring_available() -> bool:
     return bool(os.environ.get("DBUS_SESSION_BUS_ADDRESS"))

@@ -265,9 +265,7 @@ def all_pairs() -> list[dict[str, str]]:
             combo[name] = max(
                 CATALOG[name].values,
                 key=lambda v, name=name: sum(
-                    1
-                    for other, ov in combo.items()
-                    if tuple(sorted(((name, v), (other, ov)))) in uncovered
+                    1 for other, ov in combo.items() if tuple(sorted(((name, v), (other, ov)))) in uncovered
                 ),
             )
         ordered = {n: combo[n] for n in names}
@@ -303,3 +301,13 @@ def delay_ms(ctx: Any, name: str, low: int, high: int) -> int:
     """A delay for a "late" dial value: spread over [low, high], repeatable for one dials_seed."""
     rng = random.Random(f"{ctx.settings.dials_seed}:{name}:{next(_delays)}")
     return rng.randint(low, high)
+
+
+def markdown_table() -> str:
+    """The table in docs/real-netsuite.md (a test keeps the two the same)."""
+    rows = ["| dial | values (default first) | believed true | grade | why |", "|---|---|---|---|---|"]
+    for d in CATALOG.values():
+        values = ", ".join(f"`{v}`" for v in d.values)
+        why = d.source + ("" if d.drawn else f". Not drawn: {d.why_not_drawn}")
+        rows.append(f"| `{d.name}`: {d.question} | {values} | `{d.believed}` | {d.grade} | {why} |")
+    return "\n".join(rows)
