@@ -7,7 +7,9 @@ only with ``--debug``.
 
 from __future__ import annotations
 
+import copy
 from enum import IntEnum
+from typing import Self
 
 
 class ExitCode(IntEnum):
@@ -36,6 +38,18 @@ class NsautoError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def with_message(self, message: str, hint: str | None = None) -> Self:
+        """The same error (class and extra attributes kept) saying ``message``/``hint`` instead.
+
+        Why: recovery adds the stage and page to a message; rebuilding with ``type(exc)(message,
+        hint)`` breaks every subclass whose constructor takes more (``FieldNotFound(problem=)``,
+        ``SecretStoreError(service=)``) and replaced the user's message with a TypeError.
+        """
+        clone = copy.copy(self)
+        clone.message, clone.hint = message, hint
+        clone.args = (message,)
+        return clone
 
 
 class InputError(NsautoError):

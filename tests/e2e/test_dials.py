@@ -8,7 +8,7 @@ the test ids and the report header, so a failure is reproducible:
 
 `NSAUTO_DIALS=all-pairs` runs instead a set in which every pair of values of two dials occurs
 (`make all-pairs`, docs/real-netsuite.md); `NSAUTO_DIALS=believed` runs the values believed true,
-`defaults` the first value of each.
+`defaults` the first value of each; `NAME=VALUE,NAME=VALUE` one given combination.
 On each combination: `check` on the empty account passes, `run` sets everything up and verifies,
 a second `run` changes nothing, `run --rotate` leaves exactly one active token and one active
 certificate mapping, `verify` passes, and no secret is in any output or file.
@@ -43,6 +43,8 @@ def combinations() -> list[tuple[str, dict[str, str]]]:
         return [("believed", dials.believed())]
     if mode == "defaults":
         return [("defaults", {name: d.default for name, d in dials.CATALOG.items()})]
+    if "=" in mode:  # one combination: NSAUTO_DIALS=tos_popup=ticked_late,token_list=record_revoke
+        return [("given", dials.parse(mode.split(",")))]
     seed = dials_seed()
     return [(f"seed{seed}-{i + 1}", dials.draw(seed * 1000 + i)) for i in range(DRAWS)]
 
