@@ -138,7 +138,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"verify: signed SuiteQL call with the keyring's secrets {state}", file=sys.stderr)
         print(
             f"the four secrets are in keyring service netsuite:{account.account_id}; "
-            f"read one with: keyring get netsuite:{account.account_id} token_id",
+            f"read one with: {read_command(account.account_id)}",
             file=sys.stderr,
         )
     for line in recorder.summary_lines():
@@ -151,3 +151,14 @@ def run_demo(args: argparse.Namespace) -> int:
     if not result.ok or verified is None or not verified.ok:
         return ExitCode.FAILED
     return ExitCode.OK
+
+
+def read_command(account_id: str) -> str:
+    """The command that reads a stored secret back where the demo ran.
+
+    Under scripts/with-keyring (a headless machine) the Secret Service exists only while that
+    script runs, so the read goes through it again; a desktop session's keyring is always there.
+    """
+    if os.environ.get("NSAUTO_PRIVATE_KEYRING"):
+        return f"scripts/with-keyring .venv/bin/keyring get netsuite:{account_id} token_id"
+    return f"keyring get netsuite:{account_id} token_id"

@@ -47,6 +47,7 @@ class DemoRun:
     data: dict
     secrets: dict[str, str]
     timeline: dict
+    stderr: str
 
 
 def _wipe_keyring() -> None:
@@ -85,7 +86,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
     secrets |= {"password": sim_demo.ADMIN_PASSWORD, "totp_seed": sim_demo.ADMIN_TOTP_SEED}
     run_dir = work / data["artifacts"]
     timeline = json.loads((run_dir / "timeline.json").read_text())
-    yield DemoRun(run_dir, work / "runs", wall, data, secrets, timeline)
+    yield DemoRun(run_dir, work / "runs", wall, data, secrets, timeline, proc.stderr)
     _wipe_keyring()
 
 
@@ -94,6 +95,16 @@ def test_demo_names_every_recording_file(demo: DemoRun) -> None:
     for key, name in (("video", "video.webm"), ("trace", "trace.zip"), ("report", "report.html")):
         assert Path(recording[key]).name == name
         assert (demo.run_dir / name).stat().st_size > 0
+
+
+def test_the_read_command_the_demo_prints_works_where_it_ran(demo: DemoRun) -> None:
+    line = next(line for line in demo.stderr.splitlines() if "read one with: " in line)
+    command = line.split("read one with: ", 1)[1].split()
+    assert command[0] == "scripts/with-keyring"  # this suite runs under it, as `make demo` does
+    read = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert read.returncode == 0, read.stderr
+    same = read.stdout.strip() == demo.secrets["token_id"]  # compared apart: a failure must not print it
+    assert same, "the printed command did not read back the stored token id"
 
 
 def test_video_lasts_about_as_long_as_the_run(demo: DemoRun) -> None:
