@@ -55,7 +55,11 @@ def _browser_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="from_stage", help="start at this stage")
     parser.add_argument("--timeout", type=float, help="seconds per page or step (default: config browser.timeout_s)")
     parser.add_argument(
-        "--retries", type=int, metavar="N", help="extra attempts after a transient NetSuite failure (default 2)"
+        "--retries",
+        type=int,
+        metavar="N",
+        help="transient NetSuite failures (error page, timeout) survived per account run, all stages "
+        "together, each after an exponential backoff with jitter (default 12)",
     )
     parser.add_argument(
         "--fresh-login", action="store_true", help="log in anew instead of reusing the session kept for ~20 minutes"

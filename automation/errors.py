@@ -7,7 +7,6 @@ only with ``--debug``.
 
 from __future__ import annotations
 
-import copy
 from enum import IntEnum
 from typing import Self
 
@@ -46,9 +45,10 @@ class NsautoError(Exception):
         hint)`` breaks every subclass whose constructor takes more (``FieldNotFound(problem=)``,
         ``SecretStoreError(service=)``) and replaced the user's message with a TypeError.
         """
-        clone = copy.copy(self)
+        # Not copy.copy: an exception copies through ``type(self)(*self.args)``, the very call that fails.
+        clone = type(self).__new__(type(self), message)
+        clone.__dict__.update(self.__dict__)
         clone.message, clone.hint = message, hint
-        clone.args = (message,)
         return clone
 
 

@@ -6,11 +6,14 @@ retried Save could create a record twice); retrying nothing makes every run a co
 failure is diagnosed first, from the exception *and* the page the browser is on:
 
 * transient: an HTTP 5xx / unexpected-error page, a navigation timeout, a closed page, a reset
-  connection. Retried up to a cap (the step's ``retries``, else the run's default) after a
-  backoff. A step that navigates by itself (login, open, find_record, lookup, revoke_others) is
-  repeated; any other step works on the page it found, so its stage starts over. That is safe
+  connection. Retried after an exponential backoff with full jitter, from a budget per account
+  run (``--retries``; a step's ``retries:`` caps that step too). A step that navigates by
+  itself (login, open, find_record, lookup, revoke_others) is repeated; any other step works
+  on the page it found, so its stage starts over. That is safe
   because stages are idempotent: every step reads the page first and changes only what differs.
-* session: the page is a login URL. Log in again and start the stage over; capped per run.
+* session: the page is a login URL, or NetSuite's error box says the session expired / timed
+  out / to log in again (a Save answered at the form's own URL). Log in again and start the
+  stage over; capped per run.
 * conflict: "already exists" while creating a record: it appeared between our read and our
   save (another admin, or an earlier request whose answer was lost). The stage starts over and
   finds the record this time.
@@ -24,6 +27,7 @@ for, so time is what a retry needs. Everything else waits on Playwright conditio
 from __future__ import annotations
 
 import logging
+import random
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -70,6 +74,13 @@ _NAVIGATION = re.compile(
     re.I,
 )
 _NO_FIELD = re.compile(r"^no field labelled '(?P<label>[^']+)'")
+# A session that ends while a form is open may answer the Save at the form's own URL with an error
+# box instead of the login redirect (dial `session_end`): the page's words, never an exception's.
+_SESSION_ENDED = re.compile(
+    r"session\b.{0,40}\b(has |was )?(expired|timed out|ended|is no longer valid)"
+    r"|\b(log|sign) ?(in|on) again\b|\bplease re-?(log ?in|authenticate)\b",
+    re.I,
+)
 
 
 class SessionLost(StepFailed):
@@ -107,6 +118,10 @@ class PageView:
     @property
     def no_privileges(self) -> bool:
         return bool(_NO_PRIVILEGES.search(f"{self.heading} {self.alert}"))
+
+    @property
+    def session_ended(self) -> bool:
+        return bool(_SESSION_ENDED.search(f"{self.heading} {self.alert}"))
 
 
 _VIEW_JS = """() => {
@@ -147,6 +162,8 @@ def check_landing(page: Page, response: Response | None, path: str) -> None:
 def check_content(page: Page, path: str) -> None:
     """After the page is ready: its content may still be NetSuite's error or refusal page."""
     view = read_page(page)
+    if view.session_ended:
+        raise SessionLost(f'NetSuite answered {path} with "{view.said}": the session ended')
     if view.unexpected or view.no_privileges:
         raise PageRefused(f"NetSuite answered {path}: {view.said}")
 
@@ -158,6 +175,8 @@ def diagnose(exc: BaseException | None, page: Page, stage: str, creating: bool =
     if isinstance(exc, SessionLost) or (stage != "login" and not is_logged_in_url(page.url)):
         return Diagnosis("session", "the NetSuite session ended")
     view = read_page(page)
+    if view.session_ended and stage != "login":
+        return Diagnosis("session", "the NetSuite session ended", view.said)
     if view.unexpected:
         return Diagnosis("transient", "NetSuite's error page", view.said)
     if view.no_privileges:
@@ -205,7 +224,7 @@ def explain(exc: BaseException | None, diagnosis: Diagnosis, stage: str, page: P
         tail = f': "{said}"' if said else ""
         return StepFailed(
             f"stage '{stage}': {diagnosis.reason} on {where}, still after {attempts} retries{tail}",
-            "NetSuite is having trouble right now; resume later (a step may allow more with `retries:`)",
+            "NetSuite is having trouble right now; resume later (`--retries N` allows more per run)",
         )
     if isinstance(exc, NsautoError) and not isinstance(exc, StepFailed):
         return exc  # keyring, verification and input errors carry their own precise message
@@ -217,21 +236,43 @@ def explain(exc: BaseException | None, diagnosis: Diagnosis, stage: str, page: P
         message += f" (on {where})"
     if said and said not in message:
         message += f'; NetSuite says: "{said}"'
-    return type(exc)(message, hint) if isinstance(exc, StepFailed) else StepFailed(message, hint)
+    return exc.with_message(message, hint) if isinstance(exc, StepFailed) else StepFailed(message, hint)
 
 
 @dataclass
 class Policy:
-    """How hard to try. ``retries`` is the default for steps without their own ``retries``."""
+    """How hard to try, per account run.
 
-    retries: int = 2
+    ``retries`` is a budget for the whole run (every stage, the login included), not a count per
+    step: a flaky NetSuite spreads its errors over many steps, and two per step ended a run on
+    the third error in a row at one step while the rest of the run went fine; a budget spends the
+    tries where the trouble is. A step's own ``retries:`` in a flow caps that step as well.
+    Lost sessions have their own small budget (``relogins``): each costs a 2FA code.
+    """
+
+    retries: int = 12
     relogins: int = 2
     backoff_s: float = 0.5
     backoff_max_s: float = 8.0
+    jitter: bool = True
 
-    def pause(self, attempt: int) -> float:
-        """Exponential backoff (0.5, 1, 2, ... s), capped: a struggling server gets more room each time."""
+    def ceiling(self, attempt: int) -> float:
+        """Exponential (0.5, 1, 2, ... s), capped: a struggling server gets more room each time."""
         return min(self.backoff_max_s, self.backoff_s * 2**attempt)
+
+    def pause(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Full jitter: anywhere in [0, ceiling], so parallel accounts do not come back in step."""
+        ceiling = self.ceiling(attempt)
+        return (rng or random).uniform(0.0, ceiling) if self.jitter else ceiling
+
+
+@dataclass
+class Budget:
+    """What a run has spent. One object shared by the run's stage branches (engine/graph.py copies
+    the Recovery, not this), so parallel stages draw on the same budget."""
+
+    retries: int = 0
+    relogins: int = 0
 
 
 Emit = Callable[[str, "Status", str], None]
@@ -253,7 +294,8 @@ class Recovery:
         self.policy = policy
         self.on_new_page = on_new_page
         self.sleep = sleep
-        self.relogins = 0
+        self.budget = Budget()
+        self.rng = random.Random()
 
     def run_stage(
         self,
@@ -295,30 +337,39 @@ class Recovery:
         emit: Emit,
     ) -> int:
         """The index to continue at (0: the stage starts over), or raise the explained failure."""
+        budget = self.budget
         if diagnosis.kind == "session" and stage != "login":
-            if self.relogins >= self.policy.relogins:
-                raise explain(error, diagnosis, stage, session.page, self.relogins)
-            self.relogins += 1
+            if budget.relogins >= self.policy.relogins:
+                raise explain(error, diagnosis, stage, session.page, budget.relogins)
+            budget.relogins += 1
             log.warning("stage %s: %s; logging in again", stage, diagnosis.reason)
             emit(
                 "session ended: logged in again",
                 "ok",
-                f"the stage starts over ({self.relogins} of {self.policy.relogins})",
+                f"the stage starts over ({budget.relogins} of {self.policy.relogins})",
             )
             self.ensure_page(session)
             self.call(lambda: session.log_in(session.page), session, stage)
             session.record = RecordState()
             return 0
-        cap = step.retries if step.retries is not None else self.policy.retries
-        used = failures[index]
-        if diagnosis.kind not in ("transient", "conflict") or used >= cap:
+        used = failures[index]  # this step's failures in a row: the backoff's exponent
+        if diagnosis.kind not in ("transient", "conflict"):
             raise explain(error, diagnosis, stage, session.page, used)
+        if step.retries is not None and used >= step.retries:
+            raise explain(error, diagnosis, stage, session.page, used)
+        if budget.retries >= self.policy.retries:
+            raise explain(error, diagnosis, stage, session.page, budget.retries)
         failures[index] += 1
-        pause = self.policy.pause(used)
+        budget.retries += 1
+        pause = self.policy.pause(used, self.rng)
         restart = diagnosis.kind == "conflict" or m.action_of(step) not in REENTRANT
         what = "the stage starts over" if restart else "the step runs again"
         log.warning("stage %s: %s; %s after %.1f s", stage, diagnosis.reason, what, pause)
-        emit(f"retry: {diagnosis.reason}", "ok", f"{what} after {pause:.1f} s (retry {used + 1} of {cap})")
+        emit(
+            f"retry: {diagnosis.reason}",
+            "ok",
+            f"{what} after {pause:.1f} s (retry {budget.retries} of {self.policy.retries} this run)",
+        )
         self.sleep(pause)  # backoff between attempts (see the module docstring)
         self.ensure_page(session)
         if restart:
@@ -337,10 +388,11 @@ class Recovery:
                 raise
             except Exception as exc:
                 diagnosis = diagnose(exc, session.page, "login") or Diagnosis("permanent", "")
-                if diagnosis.kind != "transient" or attempt >= self.policy.retries:
-                    raise explain(exc, diagnosis, stage, session.page, attempt) from None
+                if diagnosis.kind != "transient" or self.budget.retries >= self.policy.retries:
+                    raise explain(exc, diagnosis, stage, session.page, self.budget.retries) from None
+                self.budget.retries += 1
                 log.warning("stage %s: %s; trying again", stage, diagnosis.reason)
-                self.sleep(self.policy.pause(attempt))  # backoff between attempts
+                self.sleep(self.policy.pause(attempt, self.rng))  # backoff between attempts
                 self.ensure_page(session)
                 attempt += 1
 

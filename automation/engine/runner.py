@@ -45,7 +45,7 @@ class RunOptions:
     resume: bool = False
     rotate: bool = False
     timeout_s: float = 60.0
-    retries: int = 2  # extra attempts after a transient failure, for steps without their own `retries`
+    retries: int = 12  # transient failures survived per account run, all stages (the login too) together
     relogins: int = 2  # lost sessions survived per run (log in again, the stage starts over)
     fresh_login: bool = False  # ignore a kept session (engine/session_cache.py)
     artifacts: Path = Path("runs")

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import inspect
+import random
 from typing import Any
 
 import pytest
@@ -22,7 +24,7 @@ from automation.engine.recovery import (
     explain,
 )
 from automation.engine.session import RecordState
-from automation.errors import StepFailed, VerificationFailed
+from automation.errors import NsautoError, StepFailed, VerificationFailed
 
 APP = "https://1234567-sb1.app.netsuite.com"
 
@@ -123,7 +125,17 @@ def test_explain_keeps_keyring_and_verification_errors_as_they_are() -> None:
 
 
 def test_backoff_doubles_and_is_capped() -> None:
-    assert [Policy().pause(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    assert [Policy().ceiling(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    assert [Policy(jitter=False).pause(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+
+
+def test_backoff_has_full_jitter_under_the_ceiling() -> None:
+    rng = random.Random(7)
+    for attempt in range(6):
+        pauses = [Policy().pause(attempt, rng) for _ in range(200)]
+        ceiling = Policy().ceiling(attempt)
+        assert all(0.0 <= p <= ceiling for p in pauses)
+        assert min(pauses) < ceiling / 4 and max(pauses) > ceiling * 3 / 4  # spread over the range
 
 
 # ---- the loop --------------------------------------------------------------------------------
@@ -163,7 +175,7 @@ def _run(stage: m.Stage, session: FakeSession, behaviour: dict[int, list[Any]], 
         if callable(action):
             action(s)
 
-    recovery = Recovery(policy or Policy(), on_new_page=lambda page: None, sleep=sleeps.append)
+    recovery = Recovery(policy or Policy(jitter=False), on_new_page=lambda page: None, sleep=sleeps.append)
     recovery.run_stage(stage, session, {"where": ""}, run_step, lambda item, status, detail="": emitted.append(item))
     return calls, sleeps, emitted
 
@@ -210,3 +222,103 @@ def test_a_closed_page_is_replaced() -> None:
     first = session.page
     calls, _, _ = _run(_stage(m.Open(open="/a")), session, {0: [lambda s: setattr(s.page, "closed", True)]})
     assert calls == [0, 0] and session.page is not first
+
+
+def test_retries_are_a_budget_per_run_not_per_step() -> None:
+    """Errors spread over many steps survive (old: 2 per step); the run's budget still ends it."""
+    reset = PlaywrightError("net::ERR_CONNECTION_RESET")
+    stage = _stage(*(m.Open(open=f"/{i}") for i in range(6)))
+    behaviour = {i: [reset, reset, reset] for i in range(4)}  # 3 in a row at 4 steps: 12 in all
+    calls, sleeps, _ = _run(stage, FakeSession(FakePage()), behaviour)
+    assert len(sleeps) == 12 and calls[-2:] == [4, 5]
+    assert sleeps[:3] == [0.5, 1.0, 2.0]  # the exponent is this step's failures in a row
+    behaviour = {i: [reset, reset, reset] for i in range(5)}  # one more than the budget
+    with pytest.raises(StepFailed, match=r"stage 'role': .*still after 12 retries"):
+        _run(stage, FakeSession(FakePage()), behaviour)
+
+
+def test_the_budget_is_shared_with_a_copy_of_the_recovery_and_the_login() -> None:
+    """engine/graph.py runs branches on copy.copy(recovery): they draw on one budget."""
+    import copy
+
+    recovery = Recovery(Policy(retries=3, jitter=False), on_new_page=lambda page: None, sleep=lambda s: None)
+    branch = copy.copy(recovery)
+    session = FakeSession(FakePage())
+    failures = iter([PlaywrightError("net::ERR_CONNECTION_RESET")] * 2)
+
+    def flaky_login() -> str:
+        exc = next(failures, None)
+        if exc:
+            raise exc
+        return "ok"
+
+    assert branch.call(flaky_login, session, "features") == "ok"
+    assert recovery.budget.retries == 2
+    with pytest.raises(StepFailed, match="still after 3 retries"):
+        recovery.call(lambda: (_ for _ in ()).throw(PlaywrightError("net::ERR_CONNECTION_RESET")), session, "role")
+
+
+def test_a_session_expired_box_at_the_forms_own_url_is_a_lost_session() -> None:
+    """Dial session_end=error_page: the Save answers at role.nl with an error box, not the login."""
+    for said in (
+        "Your session has expired. Please log in again.",
+        "Your session has timed out. Please log in again to continue.",
+    ):
+        page = FakePage(title="Error - NetSuite", heading="Error", alert=said)
+        got = diagnose(StepFailed(f"NetSuite refused the save: {said}"), page, "role")
+        assert got is not None and got.kind == "session", said
+    other = FakePage(title="Role", alert="A role with that name already exists.")
+    assert diagnose(StepFailed("NetSuite refused the save: x"), other, "role").kind == "permanent"
+
+
+def _all_subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_all_subclasses(sub)]
+    return found
+
+
+def _instance(cls: type[NsautoError]) -> NsautoError:
+    """One of each, with whatever keyword-only arguments its constructor insists on."""
+    extra = {
+        name: "x"
+        for name, param in inspect.signature(cls.__init__).parameters.items()
+        if param.kind is inspect.Parameter.KEYWORD_ONLY and param.default is inspect.Parameter.empty
+    }
+    return cls("the original message", "the original hint", **extra)
+
+
+def test_every_error_class_survives_the_explain_rebuild() -> None:
+    """Item 8: explain() rebuilt errors with type(exc)(message, hint): FieldNotFound(problem=) crashed."""
+    import automation.engine.check  # NotCheckable
+    import automation.netsuite.totp  # InvalidTotpSeed
+    import automation.netsuite.ui  # FieldNotFound
+    import automation.secrets.store  # noqa: F401 - SecretStoreError
+
+    classes = [NsautoError, *_all_subclasses(NsautoError)]
+    assert {"FieldNotFound", "SecretStoreError", "SessionLost", "InvalidTotpSeed"} <= {c.__name__ for c in classes}
+    for cls in classes:
+        exc = _instance(cls)
+        got = explain(exc, Diagnosis("permanent", "", "NetSuite said no"), "role", FakePage())
+        assert isinstance(got, NsautoError), cls
+        if isinstance(exc, StepFailed):
+            assert type(got) is cls, cls
+            assert got.message.startswith("stage 'role': the original message"), (cls, got.message)
+            assert 'NetSuite says: "NetSuite said no"' in got.message and got.hint == "the original hint"
+            assert str(got) == got.message and got.args == (got.message,)
+            assert {k: v for k, v in vars(got).items() if k not in ("message", "hint")} == {
+                k: v for k, v in vars(exc).items() if k not in ("message", "hint")
+            }, cls
+        else:
+            assert got is exc, cls  # keyring, input and verification errors keep their own message
+        clone = exc.with_message("new", "newer")
+        assert type(clone) is cls and clone.message == "new" and clone.hint == "newer" and exc.message != "new"
+
+
+def test_a_missing_field_keeps_its_structure_through_explain() -> None:
+    from automation.netsuite.ui import FieldNotFound
+
+    exc = FieldNotFound("no field labelled 'Name' on x", "did you mean 'Nome'?", problem="missing", closest=["Nome"])
+    got = explain(exc, Diagnosis("permanent", ""), "role", FakePage())
+    assert isinstance(got, FieldNotFound) and got.problem == "missing" and got.closest == ["Nome"]
+    assert got.message == "stage 'role': no field labelled 'Name' on x (on /app/setup/role.nl)"
