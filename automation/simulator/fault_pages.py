@@ -11,10 +11,12 @@ the rest is G and documented in docs/faults.md.
 from __future__ import annotations
 
 import hmac
+import random
 from typing import TYPE_CHECKING
 
 from automation.simulator import demo, totp
 from automation.simulator.app import Route
+from automation.simulator.dials import dial
 from automation.simulator.faults import (
     CHANGE_ROLE_PATH,
     LOGIN_PAGES,
@@ -25,7 +27,9 @@ from automation.simulator.faults import (
     UNEXPECTED_ERROR,
     Injector,
     Pending,
+    asks_question,
     injector_for,
+    notifies,
 )
 from automation.simulator.layout import LOGOUT_URL, bare_document
 from automation.simulator.markup import error_box, page_title, tag, void
@@ -63,6 +67,20 @@ def unexpected_error(ctx: Ctx, status: int, error_id: int) -> Response:
     )
     body = tag("div", page_title(UNEXPECTED_ERROR), error_box(text, title=UNEXPECTED_ERROR), id="div__error")
     return html(bare_document("Error - NetSuite", body), status)
+
+
+SESSION_ENDED = (
+    "Your session has expired. Please log in again.",
+    "Your session has timed out. Please log in again to continue.",
+)
+
+
+def session_ended(ctx: Ctx) -> Response:
+    """Dial `session_end=error_page`: HTTP 200 at the form's own URL, NetSuite's error box (G)."""
+    from automation.simulator.pages.common import error_page
+
+    wording = random.Random(f"{ctx.settings.dials_seed}:session_end").choice(SESSION_ENDED)
+    return error_page(ctx, 200, wording)
 
 
 def no_privileges(ctx: Ctx) -> Response:
@@ -145,7 +163,7 @@ def interpose(ctx: Ctx, inj: Injector, response: Response) -> Response:
     if response.status != 302:
         return response
     path = ctx.req.path
-    if ctx.req.method == "POST" and path in LOGIN_PAGES and inj.on("security_question"):
+    if ctx.req.method == "POST" and path in LOGIN_PAGES and asks_question(ctx, inj):
         session = _new_session(ctx, response)
         if session is not None and location in (CHALLENGE_URL, AUTHENTICATE_ROLE_URL):
             return _start(inj, session, response, Pending(["question"], location, session.stage))
@@ -153,7 +171,7 @@ def interpose(ctx: Ctx, inj: Injector, response: Response) -> Response:
         steps, choices = [], _role_choices(ctx, inj)
         if len(choices) > 1:
             steps.append("role")
-        if inj.on("login_notification"):
+        if notifies(ctx, inj):
             steps.append("notification")
         if steps:
             return _start(inj, ctx.session, response, Pending(steps, location, "active", choices))
@@ -273,6 +291,16 @@ def change_role(ctx: Ctx) -> Response:
     return _advance(ctx, inj, pending)
 
 
+# Dial `login_notification`: the acknowledge button's wording (G). The fault alone shows "Acknowledge".
+NOTIFICATION_BUTTONS = {
+    "off": "Acknowledge",
+    "acknowledge": "Acknowledge",
+    "i_acknowledge": "I Acknowledge",
+    "continue": "Continue",
+    "single_button": "Proceed to NetSuite",
+}
+
+
 def notification_page(ctx: Ctx) -> Response:
     found = _current(ctx, "notification")
     if found is None:
@@ -280,14 +308,25 @@ def notification_page(ctx: Ctx) -> Response:
     inj, pending = found
     assert ctx.session is not None
     if ctx.req.method == "POST" and hmac.compare_digest(ctx.form.get("_csrf", ""), ctx.session.csrf):
+        if "decline" in ctx.form:  # the user would rather not: logged out, as NetSuite's Log Out link does
+            inj.event("notification_declined")
+            del inj.pending[ctx.session.sid]
+            return redirect(LOGOUT_URL)
         inj.event("notification_acknowledged")
         return _advance(ctx, inj, pending)
+    wording = dial(ctx, "login_notification")
+    # Two submit buttons except on `single_button`, so a tool that just presses "the" button fails there.
+    decline = (
+        void("input", type="submit", name="decline", id="decline", value="Log Out")
+        if wording != "single_button"
+        else ""
+    )
     form = tag(
         "form",
         void("input", type="hidden", name="_csrf", value=ctx.session.csrf),
-        void("input", type="submit", name="acknowledge", id="acknowledge", value="Acknowledge"),
+        decline,
         " ",
-        tag("a", "Log Out", href=LOGOUT_URL),
+        void("input", type="submit", name="acknowledge", id="acknowledge", value=NOTIFICATION_BUTTONS[wording]),
         method="POST",
         action=STEP_URLS["notification"],
     )

@@ -25,6 +25,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from automation.simulator.dials import dial
+from automation.simulator.sessions import COOKIE_NAME
 from automation.simulator.web import Response
 
 if TYPE_CHECKING:
@@ -277,13 +279,37 @@ def injector_for(app: App) -> Injector:
 # ---- hooks -----------------------------------------------------------------------------------
 
 
+# ---- dials that share a fault's page ----------------------------------------------------------
+# A dial is a standing property of the account (dials.py), a fault an event; where both imitate
+# the same NetSuite page, either one shows it, through the same page code (fault_pages.py).
+
+
+def asks_question(ctx: Ctx, inj: Injector) -> bool:
+    """The login asks a security question: fault `security_question` or dial `security_question=on`."""
+    return inj.on("security_question") or dial(ctx, "security_question") == "on"
+
+
+def notifies(ctx: Ctx, inj: Injector) -> bool:
+    """The login shows the Login Notification: fault `login_notification` or the dial not `off`."""
+    return inj.on("login_notification") or dial(ctx, "login_notification") != "off"
+
+
+def ended_page(ctx: Ctx) -> bool:
+    """Dial `session_end=error_page`: a POST whose session ended gets an error page, not the login."""
+    return dial(ctx, "session_end") == "error_page"
+
+
+def _login_dials(ctx: Ctx) -> bool:
+    return dial(ctx, "security_question") == "on" or dial(ctx, "login_notification") != "off"
+
+
 def before_page(app: App, ctx: Ctx) -> Response | None:
     """Effects that replace or delay the page; None lets the page handler run."""
     settings = ctx.settings
     inj = injector_for(app)
     with inj.lock:
         inj.sync(settings.faults, settings.fault_seed)
-        if not inj.faults and not inj.pending:
+        if not inj.faults and not inj.pending and not ended_page(ctx):
             return None
         delay, early = _decide(app, ctx, inj)
     if delay:
@@ -327,7 +353,13 @@ def _decide(app: App, ctx: Ctx, inj: Injector) -> tuple[float, Response | None]:
             assert ctx.session is not None
             app.sessions.drop(ctx.session.sid)
             ctx.session = None  # the login gate that follows sends this request to the login page
-            return delay, None
+            logged_in = False
+            if req.method != "POST" or not ended_page(ctx):
+                return delay, None
+    if req.method == "POST" and app_page and not logged_in and req.cookies.get(COOKIE_NAME) and ended_page(ctx):
+        # The session ended while the form was open: the Save answers at the form's own URL.
+        inj.event("session_end_page")
+        return delay, pages.session_ended(ctx)
     if inj.on("no_permission") and logged_in and any(path.startswith(p) for p in inj.opt("no_permission", "paths")):
         inj.event("no_permission")
         return delay, pages.no_privileges(ctx)
@@ -353,7 +385,7 @@ def after_page(app: App, ctx: Ctx, response: Response) -> Response:
     inj = injector_for(app)
     with inj.lock:
         _observe(ctx, inj, response)
-        if not inj.faults:
+        if not inj.faults and not _login_dials(ctx):
             return response
         from automation.simulator import fault_pages as pages
 

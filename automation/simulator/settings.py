@@ -17,8 +17,6 @@ class Settings:
     """Current knobs. Field types are enforced by `update` because they come in as JSON."""
 
     latency_ms: int = 0
-    # The 2FA page's "Trust this device for 30 days" box; some accounts do not offer it.
-    show_trust_device: bool = True
     # UI variant: "" (classic) or "redwood": other field/sublist/subtab ids and some labels (variant.py).
     variant: str = ""
     # Seconds the simulated NetSuite clock runs ahead of this machine (Date header, JWT exp/iat checks):

@@ -306,3 +306,91 @@ def test_late_form_is_injected_after_the_delay(page: Page, sim: SimulatorHandle)
     assert page.locator("#main_form").count() == 1
     page.locator("#customtxt").click()  # ns.js is initialized on the injected content: subtabs work
     assert page.locator("#custom_div").is_visible()
+
+
+# ---- dials that show a fault's page as a standing property of the account ------------------
+
+
+@pytest.mark.parametrize(
+    ("wording", "button", "buttons"),
+    [
+        ("acknowledge", "Acknowledge", 2),
+        ("i_acknowledge", "I Acknowledge", 2),
+        ("continue", "Continue", 2),
+        ("single_button", "Proceed to NetSuite", 1),
+    ],
+)
+def test_login_notification_dial_words_its_button(
+    sim: SimulatorHandle, wording: str, button: str, buttons: int
+) -> None:
+    sim.settings(dials={"login_notification": wording})  # no fault: the account simply has one
+    client = Client(sim)
+    notice = client.log_in()
+    assert "/app/login/secure/loginnotification.nl" in notice.url
+    assert f'value="{button}"' in notice.body
+    assert len(re.findall(r'type="submit"', notice.body)) == buttons
+    home = client.post(notice.url, {"_csrf": csrf(notice.body), "acknowledge": button})
+    assert home.url.endswith(HOME)
+    assert events(sim)["notification_acknowledged"] == 1
+
+
+def test_login_notification_log_out_button_ends_the_login(sim: SimulatorHandle) -> None:
+    sim.settings(dials={"login_notification": "i_acknowledge"})
+    client = Client(sim)
+    notice = client.log_in()
+    out = client.post(notice.url, {"_csrf": csrf(notice.body), "decline": "Log Out"})
+    assert "customerlogin.jsp" in out.url
+    assert "customerlogin.jsp" in client.get(HOME).url or "enterpriselogin.nl" in client.get(HOME).url
+
+
+def test_login_notification_dial_off_shows_none(sim: SimulatorHandle) -> None:
+    sim.settings(dials={"login_notification": "off"})
+    assert Client(sim).log_in().url.endswith(HOME)
+
+
+def test_security_question_dial_asks_without_the_fault(sim: SimulatorHandle) -> None:
+    sim.settings(dials={"security_question": "on"})
+    client = Client(sim)
+    question = client.password()
+    assert "/app/login/secure/securityquestions.nl" in question.url
+    challenge = client.post(question.url, {"answer": "Whiskers-2026", "_csrf": csrf(question.body)})
+    assert client.code(challenge).url.endswith(HOME)
+    sim.settings(dials={"security_question": "off"})
+    assert "loginchallenge" in Client(sim).password().url
+
+
+@pytest.mark.parametrize(("value", "shown"), [("shown", True), ("hidden", False)])
+def test_trust_device_dial_shows_or_hides_the_box(sim: SimulatorHandle, value: str, shown: bool) -> None:
+    sim.settings(dials={"trust_device": value})
+    client = Client(sim)
+    challenge = client.password()
+    assert ("Trust this device for 30 days" in challenge.body) is shown
+    fields = {"code": totp.totp(demo.ADMIN_TOTP_SEED), "_csrf": csrf(challenge.body), "trust": "T"}
+    client.post(challenge.url, fields)
+    assert bool(events(sim).get("trusted_device_issued")) is shown  # a hidden box issues nothing
+
+
+def test_session_end_error_page_answers_a_save_at_the_forms_own_url(sim: SimulatorHandle) -> None:
+    sim.settings(dials={"session_end": "error_page"})
+    client = Client(sim)
+    client.log_in()
+    form = client.get("/app/setup/role.nl")
+    sim.settings(faults={"session_expiry": {"after": 1}})  # the Save is the page that finds it ended
+    reply = client.post("/app/setup/role.nl", {"name": "Lost Role", "_csrf": csrf(form.body)}, follow=False)
+    assert reply.status == 200 and reply.url.endswith("/app/setup/role.nl")
+    assert re.search(r"session has (expired|timed out)\. Please log in again", reply.body)
+    assert 'class="uir-alert-box error"' in reply.body or "uir-alert-box" in reply.body
+    assert not [r for r in sim.state()["roles"] if r["name"] == "Lost Role"]  # the Save was not processed
+    again = client.post("/app/setup/role.nl", {"name": "Lost Role", "_csrf": csrf(form.body)}, follow=False)
+    assert again.status == 200 and "log in again" in again.body  # still ended: same answer
+    assert "enterpriselogin.nl" in client.get("/app/setup/role.nl").url  # a GET goes to the login as before
+    assert events(sim)["session_end_page"] == 2
+
+
+def test_session_end_login_redirect_sends_the_save_to_the_login(sim: SimulatorHandle) -> None:
+    client = Client(sim)
+    client.log_in()
+    form = client.get("/app/setup/role.nl")
+    sim.settings(faults={"session_expiry": {"after": 1}})
+    reply = client.post("/app/setup/role.nl", {"name": "Lost Role", "_csrf": csrf(form.body)}, follow=False)
+    assert reply.status == 302 and "enterpriselogin.nl" in reply.location

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from automation.simulator import totp
 from automation.simulator.app import Route
+from automation.simulator.dials import dial
 from automation.simulator.layout import HOME_URL, bare_document
 from automation.simulator.markup import tag, void
 from automation.simulator.models import Employee
@@ -80,6 +81,11 @@ def _trusted(ctx: Ctx, user: Employee) -> bool:
     return hmac.compare_digest(ctx.req.cookies.get(TRUST_COOKIE, ""), _trust_value(ctx, user))
 
 
+def _offers_trust(ctx: Ctx) -> bool:
+    """Dial `trust_device`: some accounts' 2FA page has no "Trust this device for 30 days" box."""
+    return dial(ctx, "trust_device") == "shown"
+
+
 def _challenge_page(ctx: Ctx, session: Session, error: str = "") -> Response:
     n = 10 + secrets.randbelow(80)  # generated ids, like the real uif app: never rely on them
     code_id, trust_id = f"uif{n}_input", f"uif{n + 2}_input"
@@ -104,7 +110,7 @@ def _challenge_page(ctx: Ctx, session: Session, error: str = "") -> Response:
             class_="uif-field",
         )
     )
-    if ctx.settings.show_trust_device:
+    if _offers_trust(ctx):
         parts.append(
             tag(
                 "div",
@@ -145,7 +151,7 @@ def challenge_page(ctx: Ctx) -> Response:
         return _challenge_page(ctx, session, BAD_CODE)
     session.stage = "active"
     response = redirect(AUTHENTICATE_ROLE_URL)
-    if ctx.form.get("trust") == "T" and ctx.settings.show_trust_device:
+    if ctx.form.get("trust") == "T" and _offers_trust(ctx):
         value = _trust_value(ctx, user)
         cookie = f"{TRUST_COOKIE}={value}; Path=/; Max-Age={TRUST_SECONDS}; HttpOnly; SameSite=Lax"
         response.headers.append(("Set-Cookie", cookie))
