@@ -387,51 +387,6 @@ def step_click(s: Session, args: dict) -> None:
     s.emit(f"click {text}", "changed", "")
 
 
-def step_revoke_others(s: Session, args: dict) -> None:
-    """Never leave a stale token active, and never revoke before the new one is stored and verified.
-
-    Runs only after this stage saved a new record (whose capture and verification came first);
-    the new record's id is excluded, every other active matching row is revoked.
-    """
-    match = {k: str(v) for k, v in args["match"].items()}
-    item = "revoke older " + ", ".join(match.values())
-    if s.check:
-        _goto(s, args["list"])
-        return check.list_columns(s, item, list(match))
-    if s.record.record_id is None and not s.plan:
-        s.emit(item, "ok", "no new record in this run")
-        return
-    _goto(s, args["list"])
-    stale = [
-        row for row in ui.find_list_rows(s.page, match) if row["revocable"] and s.record.record_id not in row["ids"]
-    ]
-    if not stale:
-        s.emit(item, "ok", "none active")
-        return
-    if s.plan:
-        s.emit(item, "would-change", f"{len(stale)} active")
-        return
-    for row in stale:
-        link = s.page.locator("tr").nth(row["index"]).get_by_text("Revoke", exact=True).first
-        s.before_action(link, "revoke")
-        alerts_before = len(s.alerts)
-        ui.mark_document(s.page)
-        link.click(timeout=s.timeout_ms)
-        ui.wait_new_document(s.page, s.timeout_ms, s.alerts, alerts_before)
-        remaining = [
-            r for r in ui.find_list_rows(s.page, match) if r["revocable"] and s.record.record_id not in r["ids"]
-        ]
-        if len(remaining) >= len(stale):
-            raise StepFailed(f"NetSuite did not revoke the older token on {args['list']}")
-        stale = remaining
-    s.emit(item, "changed", "revoked the older token(s)")
-
-
-def _stale_rows(s: Session, match: dict[str, str]) -> list[dict]:
-    rows = ui.find_list_rows(s.page, match)
-    return [row for row in rows if row["revocable"] and s.record.record_id not in row["ids"]]
-
-
 def step_lookup(s: Session, args: dict) -> None:
     _goto(s, args["list"])
     row = ui.find_list_row(s.page, str(args["find"]))
@@ -552,15 +507,17 @@ STEPS: dict[str, StepFn] = {
     "click": step_click,
     "lookup": step_lookup,
     "capture": step_capture,
-    "revoke_others": step_revoke_others,
 }
 
 
 def _register_m2m() -> None:
-    """The OAuth 2.0 M2M verbs (popup, upload, make_room, store_key, revoke_replaced) live in m2m.py."""
+    """The OAuth 2.0 M2M verbs (popup, upload, make_room, store_key, revoke_replaced) live in m2m.py;
+    revoking older tokens (revoke_others) lives in revoke.py."""
     from automation.engine.m2m import M2M_STEPS
+    from automation.engine.revoke import STEPS as REVOKE_STEPS
 
     STEPS.update(M2M_STEPS)
+    STEPS.update(REVOKE_STEPS)
 
 
 _register_m2m()

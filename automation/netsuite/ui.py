@@ -564,34 +564,97 @@ def find_list_row(page: Page, text: str) -> dict | None:
     )
 
 
+@dataclass
+class ListRow:
+    """One row of a list page that matched: where it is, what it links to, whether it is active."""
+
+    index: int  # among the document's <tr> elements
+    ids: list[str]  # the record ids its links carry (``?id=N``)
+    hrefs: list[str]  # its links, as written in the page
+    active: bool
+    cells: dict[str, str]  # cell text by header label, as shown
+
+
+@dataclass
+class ListRead:
+    """A list page as read for ``match``: the table's header, and the rows whose cells match."""
+
+    header: list[str]
+    columns: dict[str, str]  # each asked-for column → the header label it was found under
+    rows: list[ListRow]
+
+
+_LIST_JS = """(match) => {
+  const norm = (s) => (s || "").replace(/\\s+/g, " ").trim().toLowerCase();
+  const words = (s) => norm(s).split(" ").filter(Boolean);
+  // A column is found under its exact label, else under the one header whose words hold the
+  // label's words or are held by them ("Application Name" ~ "Application"): list layouts differ.
+  const resolve = (header, key) => {
+    const exact = header.indexOf(norm(key));
+    if (exact >= 0) return exact;
+    const kw = words(key);
+    const near = header.map((h, i) => [h.split(" ").filter(Boolean), i]).filter(([hw]) =>
+      hw.length && (kw.every((w) => hw.includes(w)) || hw.every((w) => kw.includes(w))));
+    return near.length === 1 ? near[0][1] : -1;
+  };
+  const all = [...document.querySelectorAll("tr")];
+  for (const table of document.querySelectorAll("table")) {
+    const trs = [...table.querySelectorAll(":scope > tbody > tr, :scope > tr, :scope > thead > tr")];
+    if (!trs.length) continue;
+    const shown = [...trs[0].children].map((c) => (c.textContent || "").replace(/\\s+/g, " ").trim());
+    const header = shown.map(norm);
+    const keys = Object.keys(match);
+    const cols = keys.map((k) => resolve(header, k));
+    if (!keys.length || cols.some((i) => i < 0)) continue;
+    const revoked = resolve(header, "Revoked");
+    const rows = [];
+    for (const tr of trs.slice(1)) {
+      const cells = [...tr.children].map((c) => norm(c.textContent));
+      if (!keys.every((k, n) => cells[cols[n]] === norm(match[k]))) continue;
+      const hrefs = [...tr.querySelectorAll("a[href]")].map((a) => a.getAttribute("href"))
+        .filter((h) => h && h !== "#" && !h.startsWith("javascript:"));
+      const ids = hrefs.map((h) => { const m = h.match(/[?&]id=(\\d+)/); return m ? m[1] : null; }).filter(Boolean);
+      const control = [...tr.querySelectorAll("a, input[type=button], button")].some(
+        (e) => norm(e.textContent || e.value) === "revoke");
+      // Active: the Revoked column reads No (SuiteTools' layout), or the row offers Revoke.
+      const flag = revoked >= 0 ? cells[revoked] : "";
+      const active = flag === "no" || (flag !== "yes" && control);
+      const named = {};
+      shown.forEach((h, i) => { if (h) named[h] = (tr.children[i] && tr.children[i].textContent || "").trim(); });
+      rows.push({index: all.indexOf(tr), ids, hrefs, active, cells: named});
+    }
+    return {header: shown, columns: Object.fromEntries(keys.map((k, n) => [k, shown[cols[n]]])), rows};
+  }
+  return null;
+}"""
+
+
+def read_list(page: Page, match: dict[str, str]) -> ListRead | None:
+    """The first table whose header has every column of ``match`` (see ``_LIST_JS`` for how a
+    label is found), with its rows that read ``match``'s values; None when no table has them, so
+    an error page is never taken for an empty list."""
+    data = page.evaluate(_LIST_JS, match)
+    if data is None:
+        return None
+    return ListRead(data["header"], data["columns"], [ListRow(**row) for row in data["rows"]])
+
+
+def list_header_labels(page: Page) -> list[str]:
+    """Every header label of every table on the page (for an error that says what is there)."""
+    return page.evaluate(
+        """() => [...new Set([...document.querySelectorAll("table")].flatMap((t) => {
+             const head = t.querySelector("tr");
+             return head ? [...head.children].map((c) => c.textContent.replace(/\\s+/g, " ").trim()) : [];
+           }).filter(Boolean))]"""
+    )
+
+
 def find_list_rows(page: Page, match: dict[str, str]) -> list[dict]:
     """Rows of a list page whose cells under the given column labels read the given values.
 
     Each row: its index among the document's ``tr`` elements, the record ids its links carry,
-    and whether it offers a Revoke action (an active token).
+    and whether it is active (``revocable``: Revoked reads No, or it offers Revoke).
     """
-    return page.evaluate(
-        """(match) => {
-          const norm = (s) => s.replace(/\\s+/g, " ").trim().toLowerCase();
-          const rows = [...document.querySelectorAll("tr")];
-          const out = [];
-          for (const table of document.querySelectorAll("table")) {
-            const trs = [...table.querySelectorAll(":scope > tbody > tr, :scope > tr, :scope > thead > tr")];
-            if (trs.length < 2) continue;
-            const header = [...trs[0].children].map((c) => norm(c.textContent));
-            const cols = Object.keys(match).map((k) => header.indexOf(norm(k)));
-            if (cols.some((i) => i < 0)) continue;
-            for (const tr of trs.slice(1)) {
-              const cells = [...tr.children].map((c) => norm(c.textContent));
-              if (!Object.values(match).every((v, n) => cells[cols[n]] === norm(v))) continue;
-              const ids = [...tr.querySelectorAll("a[href]")].map((a) => {
-                const m = a.getAttribute("href").match(/[?&]id=(\\d+)/); return m ? m[1] : null; }).filter(Boolean);
-              const revocable = [...tr.querySelectorAll("a, input[type=button], button")].some(
-                (e) => norm(e.textContent || e.value || "") === "revoke");
-              out.push({index: rows.indexOf(tr), ids, revocable});
-            }
-          }
-          return out;
-        }""",
-        match,
-    )
+    found = read_list(page, match)
+    rows = found.rows if found else []
+    return [{"index": r.index, "ids": r.ids, "revocable": r.active} for r in rows]

@@ -105,7 +105,11 @@ def test_lost_token_secret_makes_a_new_token_and_revokes_the_old(sim, workspace,
     assert workspace.nsauto("verify", *RUN).returncode == 0
 
 
-def test_rotate_leaves_exactly_one_working_token(sim, workspace, clean_keyring):
+@pytest.mark.parametrize("token_list", ["list_revoke_link", "record_revoke"])
+def test_rotate_leaves_exactly_one_working_token(sim, workspace, clean_keyring, token_list):
+    """On either list layout (a Revoke link per row, or SuiteTools' columns with Revoke only on the
+    record), the rotate revokes the old token through its record and says which one it revoked."""
+    sim.settings(dials={"token_list": token_list})
     workspace.write_config(sim.url)
     assert workspace.nsauto("run", *RUN).returncode == 0
     first = _active_tokens(sim)[0]
@@ -115,8 +119,25 @@ def test_rotate_leaves_exactly_one_working_token(sim, workspace, clean_keyring):
     active = _active_tokens(sim)
     assert len(active) == 1
     assert active[0]["id"] != first["id"]
+    assert next(t for t in sim.state()["tokens"] if t["id"] == first["id"])["revoked"] is True
+    assert f"revoked 1 older token(s): '{first['name']}' (id {first['id']})" in rotate.output
     assert keyring.get_password(clean_keyring, "token_id") == active[0]["token_id"]
     assert workspace.nsauto("verify", *RUN).returncode == 0
+
+
+def test_rotate_with_the_token_list_refused_fails_and_never_says_none_active(sim, workspace, clean_keyring):
+    """An error page on the Access Tokens list is not an empty list: the run fails and says where."""
+    sim.settings(dials={"token_list": "record_revoke"})
+    workspace.write_config(sim.url)
+    assert workspace.nsauto("run", *RUN).returncode == 0
+    sim.settings(faults={"no_permission": {"paths": ["/app/setup/accesstokens.nl"]}})
+    try:
+        rotate = workspace.nsauto("run", *RUN, "--rotate")
+    finally:
+        sim.settings(faults={})
+    assert rotate.returncode == 1, rotate.output
+    assert "/app/setup/accesstokens.nl" in rotate.stderr and "privileges" in rotate.stderr, rotate.stderr
+    assert "none active" not in rotate.output
 
 
 def test_run_killed_in_the_role_stage_resumes_with_exactly_one_role(sim, workspace, clean_keyring):

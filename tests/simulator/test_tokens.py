@@ -85,3 +85,46 @@ def test_admin_cannot_create_token_for_another_administrator(admin_page: Page, s
     page.click("#submitter")
     expect(page.locator("div.uir-alert-box.error")).to_contain_text("Administrator")
     assert sim.state()["tokens"] == []
+
+
+def test_record_revoke_layout_lists_suitetools_columns_and_revokes_only_on_the_record(
+    admin_page: Page, sim: SimulatorHandle
+) -> None:
+    """`token_list=record_revoke`: the row order SuiteTools reads; no Revoke in the list; the record's
+    view mode has Edit, its Edit mode has Revoke behind a confirm(); the list then reads Revoked Yes."""
+    seed_tba_setup(sim)
+    sim.settings(dials={"token_list": "record_revoke"})
+    page = admin_page
+    page.goto(sim.url + "/app/setup/accesstoken.nl")
+    choose_field(page, "Application Name", "nsauto")
+    choose_field(page, "User", "Admin User")
+    choose_field(page, "Role", "Administrator")
+    page.click("#submitter")
+    page.wait_for_url(re.compile(r"/app/setup/accesstoken\.nl\?id=\d+$"))
+    [token] = sim.state()["tokens"]
+    expect(page.locator("#revoke")).to_have_count(0)  # view mode: Edit only
+    page.goto(sim.url + "/app/setup/accesstokens.nl")
+    header = page.locator("tr.uir-list-headerrow td").all_inner_texts()
+    assert [h.strip() for h in header] == [
+        "Edit",
+        "Internal ID",
+        "Token Name",
+        "User",
+        "Role",
+        "Application",
+        "Revoked",
+        "Date Created",
+        "Created By",
+    ]
+    row = page.locator("tr[id^=row]", has_text=token["name"])
+    cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+    assert cells[:7] == ["Edit", str(token["id"]), token["name"], "Admin User", "Administrator", "nsauto", "No"]
+    expect(row.get_by_text("Revoke", exact=True)).to_have_count(0)
+    row.get_by_text("Edit", exact=True).click()
+    page.wait_for_url(re.compile(r"accesstoken\.nl\?id=\d+&e=T$"))
+    page.once("dialog", lambda d: d.accept())
+    page.click("#revoke")
+    page.wait_for_url(re.compile(r"/app/setup/accesstokens\.nl$"))
+    row = page.locator("tr[id^=row]", has_text=token["name"])
+    assert [c.strip() for c in row.locator("td").all_inner_texts()][6] == "Yes"
+    assert sim.state()["tokens"][0]["revoked"] is True

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import secrets
 
+from automation.simulator import demo
 from automation.simulator.app import Route
+from automation.simulator.dials import dial
 from automation.simulator.markup import (
     Fields,
     Markup,
@@ -44,6 +46,7 @@ ONCE_TEXT = (
     "confirmation page. Copy them now: they cannot be retrieved later."
 )
 REVOKE_CONFIRM = "Are you sure you want to revoke this token? Applications using it will stop working."
+CREATED_BY = demo.ADMIN_NAME  # the simulator keeps no creator; the demo admin makes every token
 TBA_OFF = "To use access tokens, enable the Token-Based Authentication feature (Setup > Company > Enable Features)."
 
 
@@ -57,12 +60,34 @@ def _names(ctx: Ctx) -> tuple[dict[int, Integration], dict[int, Employee], dict[
 
 
 def token_list(ctx: Ctx) -> Response:
+    """The admin list; its layout and where Revoke lives follow the `token_list` dial."""
+    assert ctx.session is not None
+    if dial(ctx, "token_list") == "record_revoke":
+        headers, rows, forms = _suitetools_rows(ctx)
+    else:
+        headers, rows, forms = _revoke_link_rows(ctx)
+    new = button("new", "New Access Token", onclick=f"window.location.href='{URL}'; return false;")
+    body = tag(
+        "div",
+        page_title("Access Tokens"),
+        flashes(ctx.session.take_flashes()),
+        button_bar(new),
+        list_table(headers, rows),
+        join(forms),
+    )
+    return render(ctx, "Access Tokens", body)
+
+
+Rows = tuple[list[str], list[list[Markup | str]], list[Markup]]
+
+
+def _revoke_link_rows(ctx: Ctx) -> Rows:
+    """`list_revoke_link`: columns named like the form's fields and a Revoke link on each active row."""
     assert ctx.session is not None
     apps, people, roles = _names(ctx)
-    tokens = ctx.app.store.all(Token)
-    rows = []
-    forms = []
-    for t in tokens:
+    rows: list[list[Markup | str]] = []
+    forms: list[Markup] = []
+    for t in ctx.app.store.all(Token):
         revoke: Markup | str = ""
         if not t.revoked:
             form_id = f"revoke_form_{t.id}"
@@ -88,17 +113,44 @@ def token_list(ctx: Ctx) -> Response:
                 revoke,
             ]
         )
-    new = button("new", "New Access Token", onclick=f"window.location.href='{URL}'; return false;")
     headers = ["View", "Application Name", "User", "Role", "Token Name", "Date Created", "Status", "Revoke"]
-    body = tag(
-        "div",
-        page_title("Access Tokens"),
-        flashes(ctx.session.take_flashes()),
-        button_bar(new),
-        list_table(headers, rows),
-        join(forms),
-    )
-    return render(ctx, "Access Tokens", body)
+    return headers, rows, forms
+
+
+def _suitetools_rows(ctx: Ctx) -> Rows:
+    """`record_revoke`: the row order SuiteTools' adapter reads from the live page (H); header wording G.
+
+    No Revoke anywhere in the list: a token is revoked on its record (Edit, Revoke, OK).
+    """
+    apps, people, roles = _names(ctx)
+    rows: list[list[Markup | str]] = []
+    for t in ctx.app.store.all(Token):
+        user = people[t.employee_id].name if t.employee_id in people else ""
+        rows.append(
+            [
+                list_link("Edit", f"{URL}?id={t.id}&e=T"),
+                str(t.id),
+                t.name,
+                user,
+                roles[t.role_id].name if t.role_id in roles else "",
+                apps[t.integration_id].name if t.integration_id in apps else "",
+                "Yes" if t.revoked else "No",
+                ns_date(t.created),
+                CREATED_BY,
+            ]
+        )
+    headers = [
+        "Edit",
+        "Internal ID",
+        "Token Name",
+        "User",
+        "Role",
+        "Application",
+        "Revoked",
+        "Date Created",
+        "Created By",
+    ]
+    return headers, rows, []
 
 
 def _choices(ctx: Ctx) -> tuple[list[tuple[str, str]], list[tuple[str, str]], dict[str, list[list[str]]]]:
@@ -135,6 +187,8 @@ def _new_form(ctx: Ctx, posted: dict[str, str] | None = None, error: str = "") -
 
 
 def _view(ctx: Ctx, token: Token, reveal: bool) -> Response:
+    """The record. `list_revoke_link`: view mode has Revoke. `record_revoke`: view mode has Edit, and
+    the Edit mode has Revoke (a vendor's guide: Edit, Revoke, OK); the fields are never editable."""
     assert ctx.session is not None
     apps, people, roles = _names(ctx)
     fields = Fields(False)
@@ -152,9 +206,11 @@ def _view(ctx: Ctx, token: Token, reveal: bool) -> Response:
         fields.readonly("datecreated", "Date Created", ns_date(token.created)),
         fields.checkbox("revoked", "Revoked", token.revoked),
     ]
+    on_record = dial(ctx, "token_list") == "record_revoke"
+    editing = on_record and ctx.editing and not reveal
     extra: tuple[Markup, ...] = ()
     after: list[Markup] = []
-    if not token.revoked:
+    if not token.revoked and (editing or not on_record):
         extra = (
             button(
                 "revoke",
@@ -181,8 +237,10 @@ def _view(ctx: Ctx, token: Token, reveal: bool) -> Response:
         ctx,
         record_type="Access Token",
         record_name=token.name,
-        editable=False,
+        editable=editing,
         body_fields=columns(body, side),
+        edit_url=f"{URL}?id={token.id}&e=T" if on_record and not token.revoked else None,
+        action=f"{URL}?id={token.id}",
         extra_buttons=extra,
         after_form=join(after),
     )
@@ -246,8 +304,8 @@ def token_page(ctx: Ctx) -> Response:
     if token is None:
         return not_found_page(ctx)
     if ctx.req.method == "POST":
-        if ctx.form.get("_action") != "revoke":
-            return error_page(ctx, 400, "Access tokens cannot be edited.")
+        if ctx.form.get("_action") != "revoke":  # Save in Edit mode: nothing on a token can change
+            return redirect(f"{URL}?id={token.id}")
         token.revoked = True
         store.update(token)
         ctx.session.flash("The access token has been revoked.")
