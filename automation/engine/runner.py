@@ -144,12 +144,14 @@ class Runner:
                 redactor.add,
             )
 
+        manifest = Manifest.load()
+        manifest.names[self.target.account_id] = self.target.name  # `secrets export --account NAME` without a config
         return Session(
             page=page,
             target=self.target,
             variables=dict(self.variables),
             store=self.store,
-            manifest=Manifest.load(),
+            manifest=manifest,
             run_id=self.run_id,
             plan=self.options.plan,
             check=self.options.check,

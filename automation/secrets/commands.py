@@ -64,7 +64,10 @@ def register(sub: Any) -> None:
 
 def _account_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--account", "-a", required=True, help="account id (1234567_SB1) or an account name from --config"
+        "--account",
+        "-a",
+        required=True,
+        help="account id (1234567_SB1) or an account name (from --config, else from the keyring manifest)",
     )
     parser.add_argument(
         "--config", "-c", type=Path, default=Path("config.yaml"), help="config to look account names up in"
@@ -86,26 +89,44 @@ def _say(text: str) -> None:
 
 
 def resolve_account(value: str, config_path: Path | None) -> tuple[str, str | None]:
-    """(account id, rest_url or None): a config account name wins, else the value is an account id.
+    """(account id, rest_url or None): a config account name wins, then a name the manifest
+    recorded (a run notes the config's name for each account), else the value is an account id.
 
-    The config is optional: these commands work on the keyring alone, with no config at hand.
+    The config is optional: these commands work on the keyring and the manifest alone.
     """
     from automation.netsuite.accounts import normalize_account_id
+    from automation.secrets.manifest import Manifest
 
     try:
-        account_id: str | None = normalize_account_id(value)
+        # Every NetSuite account id has digits (1234567, 1234567_SB1, TSTDRV1234567); a word such
+        # as "sandbox" passes the id pattern but is a name.
+        account_id: str | None = normalize_account_id(value) if any(c.isdigit() for c in value) else None
     except ValueError:
         account_id = None
-    if config_path is not None and config_path.is_file():
+    has_config = config_path is not None and config_path.is_file()
+    if has_config:
         from automation.config import load_config
 
-        config = load_config(config_path)
+        config = load_config(config_path)  # type: ignore[arg-type]
         for name, account in config.accounts.items():
             if value == name or account.account_id == account_id:
                 return account.account_id, account.rest_url
-    if account_id is None:
+    manifest = Manifest.load()
+    named = manifest.account_ids_named(value)
+    if len(named) == 1:
+        return named[0], None
+    if len(named) > 1:
         raise InputError(
-            f"--account: '{value}' is neither an account id (1234567_SB1) nor an account name in {config_path}"
+            f"--account: '{value}' names {len(named)} accounts in the keyring manifest ({', '.join(named)})",
+            "give the account id instead",
+        )
+    if account_id is None:
+        known = manifest.account_names()
+        where = f"{config_path} or the keyring manifest" if has_config else "the keyring manifest (no config)"
+        listing = f"known names: {', '.join(known)}" if known else "it records no account names yet"
+        raise InputError(
+            f"--account: '{value}' is neither an account id (1234567_SB1) nor an account name in {where}; {listing}",
+            "give the account id, an account name `nsauto secrets list` shows, or --config",
         )
     return account_id, None
 
@@ -133,6 +154,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         return ExitCode.OK
     for entry in entries:
         print(f"{entry['account_id']}  keyring service {entry['service']}")
+        if entry.get("name"):
+            print(f"  {'account name':<16} {entry['name']}")
         for name, item in entry["items"].items():
             print(f"  {name:<16} stored {item['stored_at']}  run {item['run_id']}")
         for key, value in entry["facts"].items():

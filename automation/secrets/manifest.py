@@ -45,6 +45,9 @@ class Manifest:
         self.path = path
         self._accounts: dict[str, dict[str, Any]] = accounts or {}
         self._changes: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []  # replayed by save()
+        # account id -> the config's name for it (``accounts.<name>``), kept with what `record` writes,
+        # so `nsauto secrets export --account NAME` works without the config at hand
+        self.names: dict[str, str] = {}
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Manifest:
@@ -81,6 +84,8 @@ class Manifest:
         for name in names:
             entry["items"][name] = {"stored_at": stored_at, "run_id": run_id}
         entry["facts"].update(facts)
+        if self.names.get(account_id):
+            entry["name"] = self.names[account_id]
         self._changes.append(("record", (account_id, list(names), run_id), facts))
 
     def forget(self, account_id: str, names: list[str] | None = None) -> None:
@@ -105,9 +110,18 @@ class Manifest:
                 "service": entry["service"],
                 "items": {name: dict(item) for name, item in entry["items"].items()},
                 "facts": dict(entry.get("facts", {})),
+                "name": entry.get("name"),
             }
             for account_id, entry in sorted(self._accounts.items())
         ]
+
+    def account_ids_named(self, name: str) -> list[str]:
+        """The account ids recorded under this config account name (usually one)."""
+        return sorted(a for a, entry in self._accounts.items() if entry.get("name") == name)
+
+    def account_names(self) -> list[str]:
+        """Every config account name the manifest knows, sorted."""
+        return sorted({entry["name"] for entry in self._accounts.values() if entry.get("name")})
 
     def save(self) -> None:
         """Write atomically with mode 0600 (temp file in the same folder, then rename)."""
@@ -124,6 +138,7 @@ class Manifest:
             latest = Manifest.load(self.path)
         except InputError:
             return  # an unreadable file is replaced, as before
+        latest.names = self.names
         for kind, args, facts in self._changes:
             getattr(latest, kind)(*args, **facts)
         self._accounts = latest._accounts

@@ -83,6 +83,19 @@ def test_list_export_delete_after_a_real_run(sim, workspace, clean_keyring):
     )
     assert sourced.stdout.splitlines() == [issued["consumer_secret"], issued["token_secret"]]
 
+    # Item 10: no --config and no config.yaml here: the manifest knows the account's name.
+    assert "  account name     sandbox" in listed.stdout and account["name"] == "sandbox"
+    workspace.config.rename(workspace.path / "elsewhere.yaml")
+    by_name = workspace.nsauto("secrets", "export", "--account", "sandbox", "--format", "json")
+    assert by_name.returncode == 0, by_name.output
+    assert json.loads(by_name.stdout) == {"account_id": sim_demo.ACCOUNT_ID, **issued}
+    unknown = workspace.nsauto("secrets", "export", "--account", "production")
+    assert unknown.returncode == 2 and unknown.stdout == "", unknown.output
+    said = [line for line in unknown.stderr.splitlines() if line.startswith("nsauto: ")]
+    assert len(said) == 1 and "'production'" in said[0] and "known names: sandbox" in said[0], unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    workspace.path.joinpath("elsewhere.yaml").rename(workspace.config)
+
     json_out = workspace.nsauto("secrets", "export", "--account", sim_demo.ACCOUNT_ID, "--format", "json")
     assert json.loads(json_out.stdout) == {"account_id": sim_demo.ACCOUNT_ID, **issued}
 
@@ -118,8 +131,8 @@ def test_list_export_delete_after_a_real_run(sim, workspace, clean_keyring):
     hits = scan(
         [workspace.path],
         issued,
-        {f"<{i}>": r.output for i, r in enumerate((ran, listed, refused, deleted, missing))}
-        | {f"<export stderr {i}>": r.stderr for i, r in enumerate(exports)},
+        {f"<{i}>": r.output for i, r in enumerate((ran, listed, refused, deleted, missing, unknown))}
+        | {f"<export stderr {i}>": r.stderr for i, r in enumerate((*exports, by_name))},
     )
     assert hits == [], "\n".join(map(str, hits))
 
