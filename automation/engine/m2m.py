@@ -5,11 +5,18 @@ opens a popup window (Entity, Role, Application, the public certificate), and th
 the mapping with a generated Certificate ID and a Revoke button. The steps here keep one rule:
 the keyring's working key is never given up before its replacement has proved itself.
 
-* ``upload`` makes the key pair in memory and uploads only the certificate (no file on disk).
-* ``store_key`` finds the new row by the certificate's unique subject, gets a token and makes a
-  SuiteQL call with the *new* key while it is still only in memory, and only then writes
-  ``private_key`` + ``certificate_id`` to the keyring (a failed write goes to the recovery file).
-* ``revoke_replaced`` then revokes our older certificates, so exactly one stays active.
+* ``upload`` makes the key pair in memory, keeps the private key in the keyring as *pending*
+  (``m2m_private_key_pending``), and uploads only the certificate (no file on disk).
+* ``store_key`` finds the new row as the Certificate ID the list did not show before the popup
+  (the list may show nothing of the certificate's subject: its common name is only a hint), gets
+  a token and makes a SuiteQL call with the *new* key, and only then writes ``private_key`` +
+  ``certificate_id`` to the keyring (a failed write goes to the recovery file) and drops the
+  pending copy. The manifest keeps digests of the Certificate IDs nsauto made.
+* A run that stopped after the upload left a pending key: the next run's ``make_room`` finds the
+  active mapping that takes that key (the token endpoint decides) and finishes it instead of
+  uploading again, so a rerun never adds a second active mapping.
+* ``revoke_replaced`` then revokes our older certificates (this entity and role, or any the
+  manifest says nsauto made), so exactly one stays active.
 * ``make_room`` runs *before* the popup, because NetSuite refuses a sixth active certificate per
   integration record. It may revoke only what does no work for us: our oldest certificate that is
   not the keyring's, or the keyring's own when it no longer gets a token. When the only one of
@@ -21,6 +28,7 @@ Page order of a rotation therefore: make room (if at five) → create → verify
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +52,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("nsauto.m2m")
 
 KEY_NAMES = ("private_key", "certificate_id")
+PENDING_NAME = "m2m_private_key_pending"  # the uploaded key until store_key proved and stored it
+MADE_FACT = "m2m_certificates"  # manifest: digests of the Certificate IDs nsauto made (the IDs are secrets)
 CLIENT_NAMES = ("client_id",)
 
 
@@ -170,6 +180,84 @@ def _revoke(s: Session, certificate_id: str, column: str) -> None:
         raise StepFailed(f"NetSuite did not revoke the certificate on {s.page.url}")
 
 
+def certificate_digest(certificate_id: str) -> str:
+    """What the manifest keeps of a Certificate ID: the ID is the JWT `kid`, redacted like a secret."""
+    return hashlib.sha256(certificate_id.encode()).hexdigest()[:24]
+
+
+def made_by_us(s: Session) -> set[str]:
+    """Digests of the Certificate IDs nsauto made for this account (manifest)."""
+    return set(manifest_facts(s.manifest, s.target.account_id).get(MADE_FACT) or [])
+
+
+def _list_values(page: Page) -> frozenset[str]:
+    """Every cell text on the list: a Certificate ID not among them after Save is the new one."""
+    return frozenset(v for r in read_rows(page) for v in r.cells.values() if v)
+
+
+def _keep(s: Session, private_key_pem: str, certificate_id: str, facts: dict[str, Any]) -> None:
+    """The proved key and its Certificate ID → keyring (read back); the pending copy goes; manifest."""
+    from automation.secrets import recovery
+
+    values = {"private_key": private_key_pem, "certificate_id": certificate_id}
+    done: list[str] = []
+    for name, value in values.items():
+        try:
+            s.store.put(name, value)
+        except SecretStoreError as exc:  # never lost: the verified new key goes to the recovery file
+            pending = {n: v for n, v in values.items() if n not in done}
+            raise recovery.rescue(s.target.account_id, pending, s.run_id, exc, s.store) from exc
+        done.append(name)
+        s.stored.append(name)
+    recovery.supersede(s.target.account_id, list(values))
+    with contextlib.suppress(SecretStoreError):
+        s.store.delete(PENDING_NAME)
+    made = sorted(made_by_us(s) | {certificate_digest(certificate_id)})
+    s.manifest.forget(s.target.account_id, [PENDING_NAME])
+    s.manifest.record(s.target.account_id, list(values), s.run_id, **facts, **{MADE_FACT: made}, **_setup_facts(s))
+    s.manifest.save()
+    s.record.created, s.record.record_id = True, certificate_id
+    s.forget_verification()
+
+
+def _finish_pending(s: Session, ours: dict[str, str], column: str) -> bool:
+    """A key uploaded by a run that stopped before storing it: find its mapping and finish the job.
+
+    The mapping is the active row of ours whose Certificate ID gets a token with the pending key
+    (only the uploaded certificate verifies that key's signature); no row does → the pending key
+    had no mapping made (or it was revoked) and is dropped. True when the mapping was finished.
+    """
+    pending = s.store.get(PENDING_NAME)
+    if not pending:
+        return False
+    client_id = s.store.get("client_id")
+    in_use = s.store.get("certificate_id")
+    rows = [r for r in read_rows(s.page) if r.active and r.matches(ours) and r.get(column) and r.get(column) != in_use]
+    noted = manifest_facts(s.manifest, s.target.account_id)
+    facts = oauth2.CertificateFacts.from_manifest({"certificate_expires": noted.get("pending_certificate_expires")})
+    for row in rows if client_id else []:
+        creds = oauth2.M2MCredentials(s.target.account_id, client_id or "", row.get(column), pending)
+        s.register(row.get(column), "certificate_id")
+        if oauth2.verify_m2m(s.target.rest_url, creds, scopes_of(s.variables), facts).ok:
+            kept = {
+                "certificate_expires": noted.get("pending_certificate_expires"),
+                "certificate_fingerprint": oauth2.public_fingerprint(pending),
+            }
+            _keep(s, pending, row.get(column), {k: v for k, v in kept.items() if v})
+            s.emit(
+                "finish the mapping of an interrupted run",
+                "changed",
+                f"the key it uploaded gets a token and SuiteQL passes; stored in keyring service {s.store.service}",
+            )
+            return True
+    with contextlib.suppress(SecretStoreError):
+        s.store.delete(PENDING_NAME)
+    s.manifest.forget(s.target.account_id, [PENDING_NAME])
+    s.manifest.save()
+    s.emit("finish the mapping of an interrupted run", "ok", "no active mapping takes its key; a new one is made")
+    return False
+
+
 # --------------------------------------------------------------------------- steps
 
 
@@ -186,6 +274,11 @@ def step_popup(s: Session, args: dict) -> None:
     elif s.plan:
         s.emit(item, "would-change", f"{len(nested)} steps in the popup window")
         return
+    elif s.record.created and s.generated_key is None:
+        s.emit(item, "ok", "the mapping an interrupted run made was finished instead")
+        return
+    else:
+        s.list_before = _list_values(s.page)
     opener, opener_url = s.page, s.page.url
     target = ui.button(opener, text)
     s.before_action(target, f"click {text}")
@@ -278,6 +371,7 @@ def step_upload(s: Session, args: dict) -> None:
         s.emit(item, "found", f"file input by {field.found_by} (nothing uploaded)", {"how": field.found_by})
         return
     key = oauth2.generate_key(key_type, days, oauth2.new_common_name(s.target.account_id))
+    _keep_pending(s, key)
     s.generated_key = key
     s.before_action(control, item)
     payload = {
@@ -290,6 +384,26 @@ def step_upload(s: Session, args: dict) -> None:
     s.emit(item, "changed", f"{key.key_type} certificate '{key.common_name}', valid until {key.not_after:%Y-%m-%d}")
 
 
+def _keep_pending(s: Session, key: oauth2.GeneratedKey) -> None:
+    """Before the certificate goes up: once NetSuite maps it, a run that stops before store_key must
+    leave the key somewhere, or the mapping is an orphan and the next run adds another."""
+    try:
+        s.store.put(PENDING_NAME, key.private_key_pem)
+    except SecretStoreError as exc:
+        raise StepFailed(
+            f"could not keep the new private key in keyring service {s.store.service} before uploading: {exc}",
+            "nothing was uploaded; fix the keyring (`nsauto doctor`), then run again",
+        ) from None
+    s.manifest.record(
+        s.target.account_id,
+        [PENDING_NAME],
+        s.run_id,
+        pending_certificate_expires=key.not_after.isoformat(),
+        pending_certificate_fingerprint=key.fingerprint,
+    )
+    s.manifest.save()
+
+
 def step_make_room(s: Session, args: dict) -> None:
     """Keep below NetSuite's active-certificate limit without ever revoking a working key first."""
     limit, column = int(args.get("limit", 5)), args.get("column", "Certificate ID")
@@ -298,6 +412,8 @@ def step_make_room(s: Session, args: dict) -> None:
     if s.check:
         check.guard(s)
         return check.list_columns(s, "make room", list(dict.fromkeys([*per, *ours, column])))
+    if not s.plan and _finish_pending(s, {**per, **ours}, column):
+        return
     active = [r for r in read_rows(s.page) if r.active and r.matches(per)]
     item = f"room for a new certificate ({len(active)} of {limit} active)"
     if len(active) < limit:
@@ -305,7 +421,12 @@ def step_make_room(s: Session, args: dict) -> None:
         return
     need = len(active) - limit + 1
     in_use = s.store.get("certificate_id")
-    mine = sorted((r for r in active if r.matches(ours)), key=_when)
+    made = made_by_us(s)
+    # Ours: this entity and role, or a certificate the manifest says nsauto made; the recorded ones first.
+    mine = sorted(
+        (r for r in active if r.matches(ours) or certificate_digest(r.get(column)) in made),
+        key=lambda r: (certificate_digest(r.get(column)) not in made, _when(r)),
+    )
     candidates = [r for r in mine if r.get(column) != in_use]
     if len(candidates) < need and any(r.get(column) == in_use for r in mine):
         result = verify_stored(s, expiry=False)
@@ -330,8 +451,6 @@ def step_make_room(s: Session, args: dict) -> None:
 
 def step_store_key(s: Session, args: dict) -> None:
     """New row → its Certificate ID → token + SuiteQL with the in-memory key → keyring → manifest."""
-    from automation.secrets import recovery
-
     column = args.get("column", "Certificate ID")
     item = "store " + ", ".join(KEY_NAMES)
     if s.check:
@@ -341,57 +460,57 @@ def step_store_key(s: Session, args: dict) -> None:
         s.emit(item, "would-change", "")
         return
     key: oauth2.GeneratedKey | None = s.generated_key
+    if key is None and s.record.created:
+        s.emit(item, "ok", "stored when the interrupted run's mapping was finished")
+        return
     if key is None:
         raise StepFailed("store_key needs a certificate uploaded earlier in this stage (upload with certificate)")
-    rows = [r for r in read_rows(s.page) if key.common_name.lower() in r.text.lower()]
-    if len(rows) != 1:
+    # The new row: a Certificate ID the list did not show before the popup. The certificate's
+    # common name is only a hint (the list may show nothing of the subject); the token endpoint
+    # decides, since only the uploaded certificate verifies the new key's signature.
+    before = s.list_before or frozenset()
+    rows = [r for r in read_rows(s.page) if r.active and r.get(column) and r.get(column) not in before]
+    rows.sort(key=lambda r: key.common_name.lower() not in r.text.lower())
+    if not rows:
         raise StepFailed(
-            f"the new certificate '{key.common_name}' is not in the list on {s.page.url}",
+            f"no new '{column}' appeared in the list on {s.page.url} after the upload",
             "NetSuite may have refused the upload; run with --headed to watch the popup",
         )
-    certificate_id = rows[0].get(column)
-    if not certificate_id:
-        columns = ", ".join(rows[0].cells)
-        raise StepFailed(f"the list has no '{column}' for the new certificate", f"columns are: {columns}")
-    s.register(certificate_id, "certificate_id")
     client_id = s.store.get("client_id")
     if not client_id:
         raise StepFailed(
             f"keyring service {s.store.service} has no client_id", "the integration stage captures it; run it first"
         )
-    creds = oauth2.M2MCredentials(s.target.account_id, client_id, certificate_id, key.private_key_pem)
     facts = oauth2.CertificateFacts(key.not_after, key.fingerprint)
-    result = oauth2.verify_m2m(s.target.rest_url, creds, scopes_of(s.variables), facts)
-    if not result.ok:
+    first: oauth2.M2MVerifyResult | None = None
+    certificate_id = ""
+    for row in rows:
+        s.register(row.get(column), "certificate_id")
+        creds = oauth2.M2MCredentials(s.target.account_id, client_id, row.get(column), key.private_key_pem)
+        result = oauth2.verify_m2m(s.target.rest_url, creds, scopes_of(s.variables), facts)
+        first = first or result
+        if result.ok:
+            certificate_id = row.get(column)
+            break
+    if not certificate_id:
+        detail = first.detail if first else "no answer"
         raise VerificationFailed(
-            f"NetSuite refused the new certificate: {result.detail}",
-            "nothing was stored (the keyring keeps the previous key); the unused mapping is revoked by a later "
-            "run when room is needed. Check the role's 'Log in using OAuth 2.0 Access Tokens' and the scopes",
+            f"NetSuite refused the new certificate: {detail}",
+            "the key is kept as pending in the keyring; fix the role's 'Log in using OAuth 2.0 Access Tokens' "
+            "or the scopes, then run again: the next run finishes this mapping instead of making another",
         )
-    values = {"private_key": key.private_key_pem, "certificate_id": certificate_id}
-    done: list[str] = []
-    for name, value in values.items():
-        try:
-            s.store.put(name, value)
-        except SecretStoreError as exc:  # never lost: the verified new key goes to the recovery file
-            pending = {n: v for n, v in values.items() if n not in done}
-            raise recovery.rescue(s.target.account_id, pending, s.run_id, exc, s.store) from exc
-        done.append(name)
-        s.stored.append(name)
-    recovery.supersede(s.target.account_id, list(values))
-    s.manifest.record(
-        s.target.account_id,
-        list(values),
-        s.run_id,
-        certificate_expires=key.not_after.isoformat(),
-        certificate_fingerprint=key.fingerprint,
-        certificate_subject=key.common_name,
-        **_setup_facts(s),
+    _keep(
+        s,
+        key.private_key_pem,
+        certificate_id,
+        {
+            "certificate_expires": key.not_after.isoformat(),
+            "certificate_fingerprint": key.fingerprint,
+            "certificate_subject": key.common_name,
+        },
     )
-    s.manifest.save()
     s.generated_key = None
-    s.record.created, s.record.record_id = True, certificate_id
-    s.forget_verification()
+    s.list_before = None
     s.emit(item, "changed", f"a token and SuiteQL passed with it; stored in keyring service {s.store.service}")
 
 
@@ -414,7 +533,12 @@ def step_revoke_replaced(s: Session, args: dict) -> None:
         check.guard(s)
         return check.list_columns(s, item, list(dict.fromkeys([*match, column])))
     new_id = s.record.record_id if s.record.created else None
-    older = [r for r in read_rows(s.page) if r.active and r.matches(match) and r.get(column) != new_id]
+    made = made_by_us(s)
+    older = [
+        r
+        for r in read_rows(s.page)
+        if r.active and r.get(column) != new_id and (r.matches(match) or certificate_digest(r.get(column)) in made)
+    ]
     if s.plan:
         s.emit(item, "would-change" if older else "ok", f"{len(older)} active" if older else "none active")
         return

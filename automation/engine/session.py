@@ -70,6 +70,8 @@ class Session:
     stored: list[str] = field(default_factory=list)
     # OAuth 2.0 M2M: the key pair `upload` made, held in memory until `store_key` verified and stored it.
     generated_key: Any = None
+    # OAuth 2.0 M2M: the Certificate IDs the list showed before the popup made a new one (store_key's diff).
+    list_before: frozenset[str] | None = None
     _verified: VerifyResult | None = None
 
     def url(self, path: str) -> str:

@@ -5,6 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +33,7 @@ RUN = ("--config", "config.yaml", "--account", "sandbox")
 SERVICE = f"netsuite:{demo.ACCOUNT_ID}"
 M2M_NAMES = ("client_id", "client_secret", "certificate_id", "private_key")
 TBA_NAMES = ("consumer_key", "consumer_secret", "token_id", "token_secret")
+PENDING = "m2m_private_key_pending"
 ROLE = "M2M Role for Acme"
 APP = "M2M Integration for Acme"
 
@@ -86,7 +92,7 @@ def m2m_keyring():
         pytest.skip("needs a Secret Service keyring: run the suite with `make test`")
 
     def wipe() -> None:
-        for name in (*TBA_NAMES, *M2M_NAMES):
+        for name in (*TBA_NAMES, *M2M_NAMES, PENDING):
             with contextlib.suppress(keyring.errors.PasswordDeleteError):
                 keyring.delete_password(SERVICE, name)
 
@@ -339,3 +345,78 @@ def test_flows_compose_per_auth() -> None:
         "m2m-mapping",
     ]
     assert Path(flow_for_auth("tba")).name == "setup.yaml"
+
+
+@pytest.mark.parametrize("m2m_popup", ["with_click", "late"])
+@pytest.mark.parametrize("m2m_list", ["common_name", "no_subject"])
+def test_run_and_rotate_find_the_new_mapping_by_its_certificate_id_on_every_list_and_popup(
+    sim, workspace, m2m_keyring, m2m_list, m2m_popup
+):
+    """The new mapping is the Certificate ID that was not in the list before the upload, whether or
+    not the list shows the certificate's subject; a late popup window is waited for, not assumed."""
+    sim.settings(dials={"m2m_list": m2m_list, "m2m_popup": m2m_popup})
+    write_config(workspace, sim.url)
+    first = workspace.nsauto("run", *RUN)
+    assert first.returncode == 0, first.output
+    made = stored()
+    assert [m["certificate_id"] for m in active(sim)] == [made["certificate_id"]]
+    assert made["private_key"] and keyring.get_password(SERVICE, PENDING) is None
+
+    rotated = workspace.nsauto("run", *RUN, "--rotate")
+    assert rotated.returncode == 0, rotated.output
+    now = stored()
+    assert now["certificate_id"] != made["certificate_id"]
+    assert [m["certificate_id"] for m in active(sim)] == [now["certificate_id"]]  # never a second active one
+    assert keyring.get_password(SERVICE, PENDING) is None
+    assert leaks(workspace, first, rotated) == []
+
+
+def test_a_run_killed_after_the_upload_is_finished_by_the_next_run_without_a_second_mapping(
+    sim, workspace, m2m_keyring
+):
+    """The key is in the keyring (pending) before the upload, so the mapping a killed run made is
+    finished by the next run: one active mapping, the key stored, nothing uploaded twice."""
+    sim.settings(dials={"m2m_list": "no_subject"})
+    write_config(workspace, sim.url)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "automation", "run", *RUN],
+        cwd=workspace.path,
+        env=workspace.env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stderr is not None
+    seen: list[str] = []
+    reader = threading.Thread(target=lambda: seen.extend(proc.stderr or []), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 240
+        slowed = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            if not slowed and any("m2m-mapping" in line for line in seen):
+                sim.settings(latency_ms=600)  # pages after the upload come slowly: time to kill in between
+                slowed = True
+            if slowed and active(sim):
+                proc.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.02)  # polling the simulator's state: the test is the outside observer here
+        proc.wait(timeout=30)
+    finally:
+        sim.settings(latency_ms=0)
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL, "".join(seen)
+    orphan = active(sim)
+    assert len(orphan) == 1
+    assert keyring.get_password(SERVICE, PENDING) and not stored()["private_key"], "".join(seen)
+
+    again = workspace.nsauto("run", *RUN)
+    assert again.returncode == 0, again.output
+    assert "finish the mapping of an interrupted run" in again.output
+    assert [m["certificate_id"] for m in active(sim)] == [orphan[0]["certificate_id"]]
+    assert len(sim.state()["m2m_mappings"]) == 1  # nothing uploaded twice
+    assert stored()["certificate_id"] == orphan[0]["certificate_id"]
+    assert keyring.get_password(SERVICE, PENDING) is None
+    assert workspace.nsauto("verify", *RUN).returncode == 0
+    assert leaks(workspace, again) == []

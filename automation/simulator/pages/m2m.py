@@ -13,6 +13,7 @@ from __future__ import annotations
 from automation.simulator import oauth2
 from automation.simulator.app import Route
 from automation.simulator.catalog import PERMISSION_BY_NAME
+from automation.simulator.dials import delay_ms, dial
 from automation.simulator.layout import bare_document
 from automation.simulator.markup import (
     Fields,
@@ -60,6 +61,8 @@ HEADERS = [
     "Date Created",
     "Revoked",
 ]
+# `m2m_list=no_subject`: nothing read from the certificate but its validity (G: Oracle does not name it).
+NO_SUBJECT = ("Subject", "Key Type", "Date Created")
 
 
 def _refusal(ctx: Ctx) -> Response | None:
@@ -128,13 +131,20 @@ def mapping_list(ctx: Ctx) -> Response:
                 cell,
             ]
         )
-    opener = f"window.open('{POPUP_URL}', 'm2mmapping', 'width=760,height=560,scrollbars=yes'); return false;"
+    headers = HEADERS
+    if dial(ctx, "m2m_list") == "no_subject":
+        keep = [i for i, h in enumerate(HEADERS) if h not in NO_SUBJECT]
+        headers = [HEADERS[i] for i in keep]
+        rows = [[row[i] for i in keep] for row in rows]
+    opener = f"window.open('{POPUP_URL}', 'm2mmapping', 'width=760,height=560,scrollbars=yes');"
+    if dial(ctx, "m2m_popup") == "late":  # the window opens 0.3-1.5 s after the click
+        opener = f"setTimeout(function () {{ {opener} }}, {delay_ms(ctx, 'm2m_popup', 300, 1500)});"
     body = tag(
         "div",
         page_title(TITLE),
         flashes(ctx.session.take_flashes()),
-        button_bar(button("createnew", "Create New", onclick=opener)),
-        list_table(HEADERS, rows),
+        button_bar(button("createnew", "Create New", onclick=opener + " return false;")),
+        list_table(headers, rows),
         join(forms),
     )
     return render(ctx, TITLE, body)
