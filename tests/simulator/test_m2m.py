@@ -398,3 +398,35 @@ def test_popup_refuses_a_sixth_certificate_and_a_weak_key_with_a_netsuite_style_
 def test_setup_page_needs_the_oauth2_feature(admin_page: Page, sim: SimulatorHandle) -> None:
     admin_page.goto(sim.url + LIST)
     expect(admin_page.locator(".uir-alert-box.error")).to_contain_text("enable the OAuth 2.0 feature")
+
+
+@pytest.mark.parametrize(
+    ("m2m_list", "subject_shown"), [("common_name", True), ("no_subject", False)], ids=["common_name", "no_subject"]
+)
+def test_the_list_shows_the_subject_only_on_the_common_name_layout(
+    admin_page: Page, sim: SimulatorHandle, m2m_list: str, subject_shown: bool
+) -> None:
+    seeded = Seeded(sim)
+    sim.settings(dials={"m2m_list": m2m_list})
+    admin_page.goto(sim.url + LIST)
+    header = [h.strip() for h in admin_page.locator("tr.uir-list-headerrow td").all_inner_texts()]
+    assert {"Application", "Entity", "Role", "Certificate ID", "Valid Until", "Revoked"} <= set(header)
+    assert ("Subject" in header) is subject_shown
+    row = admin_page.locator("tr[id^=row]", has_text=seeded.mapping.certificate_id)
+    assert (seeded.mapping.subject in row.inner_text()) is subject_shown
+
+
+def test_a_late_create_new_window_opens_after_the_click(admin_page: Page, sim: SimulatorHandle) -> None:
+    """`m2m_popup=late`: no window right after the click; the popup event comes 0.3-1.5 s later."""
+    Seeded(sim)
+    sim.settings(dials={"m2m_popup": "late"})
+    admin_page.goto(sim.url + LIST)
+    opened: list[Page] = []
+    admin_page.on("popup", lambda popup: opened.append(popup))
+    started = time.monotonic()
+    with admin_page.expect_popup(timeout=5000) as info:
+        admin_page.click("#createnew")
+        assert opened == []  # the click returned and no window yet
+    waited = time.monotonic() - started
+    info.value.wait_for_load_state("domcontentloaded")
+    assert "mapping.nl" in info.value.url and waited >= 0.25, waited
