@@ -137,6 +137,11 @@ _VIEW_JS = """() => {
 }"""
 
 
+# A form whose session was replaced (another page of this run logged in again) is refused on Save:
+# the record was not saved, and the form read afresh will be accepted.
+_STALE_FORM = re.compile(r"form submission has expired|reload the page and try again", re.I)
+
+
 def read_page(page: Page) -> PageView:
     """One evaluate; a page in the middle of navigating reads as empty rather than failing."""
     try:
@@ -179,6 +184,8 @@ def diagnose(exc: BaseException | None, page: Page, stage: str, creating: bool =
         return Diagnosis("session", "the NetSuite session ended", view.said)
     if view.unexpected:
         return Diagnosis("transient", "NetSuite's error page", view.said)
+    if _STALE_FORM.search(f"{view.heading} {view.alert}"):
+        return Diagnosis("transient", "the form expired (its session was replaced)", view.said)
     if view.no_privileges:
         return Diagnosis("permanent", "no privileges", view.said, "privileges")
     if exc is None:
@@ -268,11 +275,12 @@ class Policy:
 
 @dataclass
 class Budget:
-    """What a run has spent. One object shared by the run's stage branches (engine/graph.py copies
-    the Recovery, not this), so parallel stages draw on the same budget."""
+    """The transient retries a run has spent. One object shared by the run's stage branches
+    (engine/graph.py copies the Recovery, not this), so parallel stages draw on the same budget.
+    Re-logins are counted per branch (``Recovery.relogins``): one ended session is seen by every
+    branch's page, and each must log in again."""
 
     retries: int = 0
-    relogins: int = 0
 
 
 Emit = Callable[[str, "Status", str], None]
@@ -295,6 +303,7 @@ class Recovery:
         self.on_new_page = on_new_page
         self.sleep = sleep
         self.budget = Budget()
+        self.relogins = 0
         self.rng = random.Random()
 
     def run_stage(
@@ -339,14 +348,14 @@ class Recovery:
         """The index to continue at (0: the stage starts over), or raise the explained failure."""
         budget = self.budget
         if diagnosis.kind == "session" and stage != "login":
-            if budget.relogins >= self.policy.relogins:
-                raise explain(error, diagnosis, stage, session.page, budget.relogins)
-            budget.relogins += 1
+            if self.relogins >= self.policy.relogins:
+                raise explain(error, diagnosis, stage, session.page, self.relogins)
+            self.relogins += 1
             log.warning("stage %s: %s; logging in again", stage, diagnosis.reason)
             emit(
                 "session ended: logged in again",
                 "ok",
-                f"the stage starts over ({budget.relogins} of {self.policy.relogins})",
+                f"the stage starts over ({self.relogins} of {self.policy.relogins})",
             )
             self.ensure_page(session)
             self.call(lambda: session.log_in(session.page), session, stage)

@@ -80,7 +80,7 @@ def log_in(
         elif "/app/login/" in url and any(p in url for p in ROLE_PAGES) and _role_choice(page):
             _choose_role(page, creds, timeout_ms)
         elif "/app/login/" in url and _is_notification(page):
-            _acknowledge(page, timeout_ms)
+            acknowledge(page, timeout_ms)
         elif any(p in url for p in LOGIN_PATHS):
             said = _page_error_text(page)
             locked = bool(said and re.search(r"\blocked\b|disabled", said, re.I))
@@ -204,13 +204,42 @@ def _is_notification(page: Page) -> bool:
     return page.get_by_role("heading", name=re.compile(r"login notification", re.I)).count() > 0
 
 
-def _acknowledge(page: Page, timeout_ms: float) -> None:
-    button = page.get_by_role("button", name=re.compile(r"^\s*(acknowledge|accept|i agree|agree|continue|ok)\b", re.I))
-    if button.count() == 0:
+# The Login Notification's button wording is not documented (G): these read as "go on", those as "leave".
+ACKNOWLEDGE_WORDS = re.compile(
+    r"^\s*(i\s+)?(acknowledge|accept|agree|understand|consent)\b|^\s*(continue|proceed|ok|okay|submit|yes|next)\b",
+    re.I,
+)
+DECLINE_WORDS = re.compile(r"log\s*out|sign\s*out|decline|cancel|reject|do not|don't|\bno\b", re.I)
+_BUTTONS_JS = """() => Array.from(document.querySelectorAll(
+    "button, input[type=submit], input[type=button], input[type=image], [role=button]"))
+  .filter((el) => el.getClientRects().length)
+  .map((el) => ({
+    text: (el.value || el.getAttribute("aria-label") || el.textContent || el.alt || "").replace(/\\s+/g, " ").trim(),
+    submit: !!el.form && (el.type === "submit" || el.type === "image"),
+  }))"""
+
+
+def acknowledge(page: Page, timeout_ms: float) -> None:
+    """Press the notification's "go on" button, whatever its wording.
+
+    A button whose text reads as acknowledging wins; else, when the page's form has exactly one
+    submit control, that one (it can only mean "go on"); else stop and name what was there,
+    rather than guess between buttons one of which may log out.
+    """
+    buttons: list[dict[str, object]] = page.evaluate(_BUTTONS_JS)
+    texts = [str(b["text"]) for b in buttons]
+    chosen = next((t for t in texts if ACKNOWLEDGE_WORDS.search(t) and not DECLINE_WORDS.search(t)), None)
+    submits = [str(b["text"]) for b in buttons if b["submit"]]
+    if chosen is None and len(submits) == 1 and not DECLINE_WORDS.search(submits[0]):
+        chosen = submits[0]
+    if chosen is None:
+        seen = ", ".join(f"'{t}'" for t in texts if t) or "none"
         raise StepFailed(
-            "NetSuite shows a Login Notification with no Acknowledge button",
-            "open it in a browser to see what it asks for",
+            f"NetSuite shows a Login Notification and nsauto cannot tell which button acknowledges it "
+            f"(buttons: {seen})",
+            "acknowledge it once in a browser to see which button goes on, and report the wording",
         )
+    button = page.get_by_role("button", name=chosen, exact=True)
     with page.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
         button.first.click(timeout=timeout_ms)
 

@@ -71,8 +71,9 @@ CATALOG: dict[str, FaultSpec] = {
         {"rate": 0.15, "statuses": [500, 503], "max_in_row": 2},
     ),
     "session_expiry": FaultSpec(
-        "the session ends after N logged-in pages (0: a seeded N in 6..16); the next page goes to login",
-        {"after": 0, "times": 1},
+        "the session ends after N logged-in pages (0: a seeded N in 6..16); the next page goes to login. "
+        "on_post: a path; the session ends instead at the first Save (POST) to it after those N pages",
+        {"after": 0, "times": 1, "on_post": ""},
     ),
     "late_form": FaultSpec("the page body is injected by JS after a delay", {"delay_ms": 800, "rate": 1.0}),
     "tos_slow": FaultSpec("the SuiteCloud Terms of Service popup opens slowly", {"seconds": 1.5}),
@@ -225,9 +226,9 @@ class Injector:
         self.primed: set[int] = set()
         self._expire_after: int | None = None
 
-    def sync(self, faults: dict[str, dict[str, Any]], seed: int) -> None:
-        """Start the sequences over whenever the faults or the seed change."""
-        key = json.dumps([faults, seed], sort_keys=True)
+    def sync(self, faults: dict[str, dict[str, Any]], seed: int, generation: int = 0) -> None:
+        """Start the sequences over whenever the faults or the seed change, or are posted again."""
+        key = json.dumps([faults, seed, generation], sort_keys=True)
         if key != self._key:
             self._key, self.faults, self.seed = key, faults, seed
             self._reset()
@@ -308,7 +309,7 @@ def before_page(app: App, ctx: Ctx) -> Response | None:
     settings = ctx.settings
     inj = injector_for(app)
     with inj.lock:
-        inj.sync(settings.faults, settings.fault_seed)
+        inj.sync(settings.faults, settings.fault_seed, app.settings.faults_generation)
         if not inj.faults and not inj.pending and not ended_page(ctx):
             return None
         delay, early = _decide(app, ctx, inj)
@@ -346,7 +347,9 @@ def _decide(app: App, ctx: Ctx, inj: Injector) -> tuple[float, Response | None]:
     app_page = path.startswith("/app/") and not path.startswith("/app/login/")
     if inj.on("session_expiry") and logged_in and app_page:
         expired = inj.counts["expired"] >= int(inj.opt("session_expiry", "times"))
-        if not expired and inj.count("session_pages") >= inj.expire_after():
+        on_post = str(inj.opt("session_expiry", "on_post"))
+        due = not expired and inj.count("session_pages") >= inj.expire_after()
+        if due and (not on_post or (req.method == "POST" and path == on_post)):
             inj.count("expired")
             inj.event("session_expiry")
             inj.counts["session_pages"] = 0

@@ -44,6 +44,9 @@ class SettingsStore:
     def __init__(self, initial: Settings | None = None) -> None:
         self._lock = threading.Lock()
         self._settings = initial or Settings()
+        # Bumped whenever faults or fault_seed are posted, even unchanged: the fault sequences
+        # (faults.Injector) start over then, so a test that posts the same faults again gets them again.
+        self.faults_generation = 0
 
     def get(self) -> Settings:
         with self._lock:
@@ -59,6 +62,8 @@ class SettingsStore:
             clean[key] = _coerce(key, hints[key], value)
         with self._lock:
             self._settings = dataclasses.replace(self._settings, **clean)
+            if "faults" in clean or "fault_seed" in clean:
+                self.faults_generation += 1
             return dataclasses.replace(self._settings)
 
     def reset(self, initial: Settings) -> None:

@@ -237,7 +237,7 @@ def run_case(case: Case, index: int, base: Path) -> Outcome:
             result.problems.append(f"the fault never happened: no {missing} in {result.events}")
         if case.name == "trust_device" and result.events.get("trusted_device_issued"):
             result.problems.append("the run ticked 'trust this device'")
-        result.problems += _final_state(sim)
+        result.problems += final_state(sim)
         result.problems += _leaks(sim, ws)
     except Exception as exc:  # the matrix shows the row failing; the test below fails with this text
         result.problems.append(f"{type(exc).__name__}: {exc}")
@@ -347,7 +347,7 @@ def _reuse(case: Case, ws: Workspace, result: Outcome) -> None:
 # ---- checks ----------------------------------------------------------------------------------
 
 
-def _final_state(sim: SimulatorHandle) -> list[str]:
+def final_state(sim: SimulatorHandle) -> list[str]:
     import keyring
 
     from automation.netsuite.rest import TbaCredentials, verify_tba

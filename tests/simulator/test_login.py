@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 import urllib.parse
 
+import pytest
 from playwright.sync_api import Page, expect
 
+from automation.errors import StepFailed
+from automation.netsuite.login import acknowledge
 from automation.simulator import demo, totp
 from automation.simulator.server import SimulatorHandle
 
@@ -87,3 +90,50 @@ def test_trusted_device_skips_2fa_next_time(page: Page, sim: SimulatorHandle) ->
     page.fill("#password", demo.ADMIN_PASSWORD)
     page.click("#login-submit")
     page.wait_for_url("**/app/center/card.nl**")
+
+
+# ---- the Login Notification's button, whatever its wording (automation/netsuite/login.py) ----
+
+NOTICE_URL = "http://notice.test/app/login/secure/loginnotification.nl"
+
+
+def _notice(page: Page, *buttons: str) -> None:
+    """A notification page with these submit buttons; any of them posts to /done."""
+    inputs = "".join(f'<input type="submit" name="b{i}" value="{text}">' for i, text in enumerate(buttons))
+    body = f'<h1>Login Notification</h1><p>Authorized use only.</p><form method="POST" action="/done">{inputs}</form>'
+
+    def serve(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.url.endswith("/done"):
+            route.fulfill(body=f"<h1>Home</h1><p>{route.request.post_data}</p>", content_type="text/html")
+        else:
+            route.fulfill(body=body, content_type="text/html")
+
+    page.route("http://notice.test/**", serve)
+    page.goto(NOTICE_URL)
+
+
+@pytest.mark.parametrize(
+    ("buttons", "pressed"),
+    [
+        (("Log Out", "I Acknowledge"), "I Acknowledge"),
+        (("Log Out", "Acknowledge"), "Acknowledge"),
+        (("Log Out", "Continue"), "Continue"),
+        (("Decline", "I Agree"), "I Agree"),
+        (("Enter NetSuite",), "Enter NetSuite"),  # unknown wording, but the form's only submit
+    ],
+)
+def test_acknowledge_presses_the_go_on_button(page: Page, buttons: tuple[str, ...], pressed: str) -> None:
+    _notice(page, *buttons)
+    acknowledge(page, 5000)
+    assert page.url.endswith("/done")
+    index = buttons.index(pressed)
+    assert urllib.parse.quote_plus(pressed) in page.locator("p").inner_text() and f"b{index}=" in page.content()
+
+
+@pytest.mark.parametrize("buttons", [("Log Out", "Enter NetSuite"), ("Log Out",)])
+def test_acknowledge_refuses_to_guess_and_names_the_buttons(page: Page, buttons: tuple[str, ...]) -> None:
+    _notice(page, *buttons)
+    with pytest.raises(StepFailed, match="cannot tell which button") as failed:
+        acknowledge(page, 5000)
+    assert all(f"'{text}'" in failed.value.message for text in buttons)
+    assert page.url == NOTICE_URL  # nothing pressed

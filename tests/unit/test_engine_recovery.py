@@ -271,6 +271,14 @@ def test_a_session_expired_box_at_the_forms_own_url_is_a_lost_session() -> None:
     assert diagnose(StepFailed("NetSuite refused the save: x"), other, "role").kind == "permanent"
 
 
+def test_a_form_refused_as_expired_is_transient_the_stage_starts_over() -> None:
+    """A branch's re-login replaced the session: another branch's open form is refused on Save."""
+    said = "Your form submission has expired. Reload the page and try again."
+    page = FakePage(title="Error - NetSuite", heading="Error", alert=said)
+    got = diagnose(StepFailed(f"NetSuite refused the save: {said}"), page, "role")
+    assert got is not None and got.kind == "transient" and got.said == said
+
+
 def _all_subclasses(cls: type) -> list[type]:
     found = []
     for sub in cls.__subclasses__():
