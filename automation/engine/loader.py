@@ -19,11 +19,12 @@ from automation.yamlsource import Document, did_you_mean, error_at, load_yaml, p
 
 DEFAULT_FLOW = Path(__file__).resolve().parents[2] / "flows" / "setup.yaml"
 AUTH_FLOWS = {"tba": "setup.yaml", "oauth2_m2m": "setup-m2m.yaml", "both": "setup-both.yaml"}
+DESTROY_FLOWS = {"tba": "destroy.yaml", "oauth2_m2m": "destroy-m2m.yaml", "both": "destroy-both.yaml"}
 
 
-def flow_for_auth(auth: str) -> Path:
-    """The composite that ``setup.auth`` stands for (``--flow`` overrides it)."""
-    return DEFAULT_FLOW.parent / AUTH_FLOWS[auth]
+def flow_for_auth(auth: str, destroy: bool = False) -> Path:
+    """The composite that ``setup.auth`` stands for (``--flow`` overrides it); ``destroy``: its teardown."""
+    return DEFAULT_FLOW.parent / (DESTROY_FLOWS if destroy else AUTH_FLOWS)[auth]
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,10 @@ class FindRecordArgs(_Model):
     form: str = Field(description="The record page, e.g. /app/setup/role.nl.")
     name: str = Field(description="The text that identifies the record in the list (its name or email).")
     must_exist: bool = Field(False, description="Fail instead of opening a new record when absent.")
+    skip_if_absent: bool = Field(
+        False,
+        description="When absent, there is nothing to change: the stage's later steps are skipped (teardown).",
+    )
 
 
 class SublistRowArgs(_Model):
@@ -113,6 +117,9 @@ SECRET_NAMES = (
     "certificate_id",
 )
 """The keyring names ``capture`` may store a one-time secret under."""
+
+RETIRABLE_NAMES = (*SECRET_NAMES, "private_key", "m2m_private_key_pending")
+"""The keyring names a teardown stage may retire (``retires:``)."""
 
 
 class CaptureArgs(_Model):
@@ -258,6 +265,31 @@ class RevokeOthers(StepBase):
     revoke_others: RevokeOthersArgs
 
 
+# --- teardown (`nsauto destroy`): revoke what is active, take a row off a sublist ------------------
+
+
+class RevokeArgs(_Model):
+    list: str = Field(description="The list page: access tokens, or the OAuth 2.0 M2M Setup list.")
+    match: dict[str, str] = Field(description="Column label → value that the rows to revoke share.")
+
+
+class Revoke(StepBase):
+    """Revoke every active matching row (a token on its record, a certificate mapping on the list)."""
+
+    revoke: RevokeArgs
+
+
+class RemoveRowArgs(_Model):
+    tab: str | None = Field(None, description="Subtabs to open first, outer to inner: 'Access'.")
+    match: dict[str, str] = Field(description="Column label → value that identifies the row to remove.")
+
+
+class RemoveRow(StepBase):
+    """Take the matching row off a sublist (select it, Remove), only if it is there."""
+
+    remove_row: RemoveRowArgs
+
+
 # --- OAuth 2.0 client credentials (M2M): popup window, upload from memory, certificate list ---------
 
 
@@ -341,6 +373,8 @@ STEP_TYPES: dict[str, type[StepBase]] = {
     "make_room": MakeRoom,
     "store_key": StoreKey,
     "revoke_replaced": RevokeReplaced,
+    "revoke": Revoke,
+    "remove_row": RemoveRow,
 }
 MODIFIERS = tuple(StepBase.model_fields)
 
@@ -363,7 +397,9 @@ Step = Annotated[
     | Upload
     | MakeRoom
     | StoreKey
-    | RevokeReplaced,
+    | RevokeReplaced
+    | Revoke
+    | RemoveRow,
     Field(description="One step: exactly one action key, plus optional modifiers."),
 ]
 PopupArgs.model_rebuild()  # its steps are Steps, which include Popup
@@ -395,8 +431,23 @@ class Stage(_Model):
         "'m2m_verified': when the stored M2M key gets a token, SuiteQL passes with it and the certificate "
         "does not expire within 60 days.",
     )
+    retires: list[str] = Field(
+        default_factory=list,
+        description="Teardown: keyring names `nsauto destroy` deletes once this stage has finished "
+        "(NetSuite shows the revocation or the block).",
+        json_schema_extra={"items": {"enum": list(RETIRABLE_NAMES)}},
+    )
     steps: list[Step]
     where: Where | None = Field(None, exclude=True)
+
+    @field_validator("retires")
+    @classmethod
+    def _retirable(cls, value: list[str]) -> list[str]:
+        for index, name in enumerate(value):
+            if name not in RETIRABLE_NAMES:
+                hint = did_you_mean(name, RETIRABLE_NAMES) or f"use one of {', '.join(RETIRABLE_NAMES)}"
+                raise FieldError(f"unknown keyring name '{name}'", hint, (index,))
+        return value
 
 
 class Composite(_Model):

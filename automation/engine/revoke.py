@@ -56,14 +56,14 @@ def _stale(found: ui.ListRead, keep: str | None) -> list[ui.ListRow]:
     return [row for row in found.rows if row.active and (keep is None or keep not in row.ids)]
 
 
-def _describe(row: ui.ListRow) -> str:
+def describe_row(row: ui.ListRow) -> str:
     """A row as a person finds it again in NetSuite: token name and internal id (neither is secret)."""
     name = next((v for k, v in row.cells.items() if k.strip().lower() in ("token name", "name")), "")
     ident = row.ids[0] if row.ids else "?"
     return f"'{name}' (id {ident})" if name else f"id {ident}"
 
 
-def _click_and_wait(s: Session, target: Locator, what: str) -> None:
+def click_and_wait(s: Session, target: Locator, what: str) -> None:
     s.before_action(target, what)
     alerts_before = len(s.alerts)
     ui.mark_document(s.page)
@@ -84,14 +84,14 @@ def revoke_on_record(s: Session, row: ui.ListRow) -> None:
                 f"the token record {urlsplit(s.page.url).path} offers neither Revoke nor Edit",
                 "revoke the token by hand (Setup > Users/Roles > Access Tokens), then run again",
             )
-        _click_and_wait(s, edit, "edit")
+        click_and_wait(s, edit, "edit")
         revoke = ui.button(s.page, "Revoke")
         if revoke.count() == 0:
             raise StepFailed(
                 f"the token record {urlsplit(s.page.url).path} offers no Revoke in Edit mode",
                 "revoke the token by hand (Setup > Users/Roles > Access Tokens), then run again",
             )
-    _click_and_wait(s, revoke, "revoke")
+    click_and_wait(s, revoke, "revoke")
 
 
 def step_revoke_others(s: Session, args: dict) -> None:
@@ -128,12 +128,12 @@ def step_revoke_others(s: Session, args: dict) -> None:
     left = _stale(read_list(s, list_path, match), keep)
     gone = [row for row in stale if not any(set(row.ids) & set(other.ids) for other in left)]
     if left:
-        still = ", ".join(_describe(row) for row in left)
+        still = ", ".join(describe_row(row) for row in left)
         raise StepFailed(
             f"{list_path} still shows {still} active after Revoke",
             "revoke it by hand (Setup > Users/Roles > Access Tokens: open the token, Edit, Revoke), then verify",
         )
-    s.emit(item, "changed", f"revoked {len(gone)} older token(s): " + ", ".join(_describe(r) for r in gone))
+    s.emit(item, "changed", f"revoked {len(gone)} older token(s): " + ", ".join(describe_row(r) for r in gone))
 
 
 STEPS = {"revoke_others": step_revoke_others}

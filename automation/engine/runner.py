@@ -259,6 +259,8 @@ class Runner:
 
     def _run_step(self, step: m.StepBase, session: Session, current: dict[str, Any]) -> None:
         fn = STEPS[m.action_of(step)]
+        if session.record.skip_rest:  # find_record skip_if_absent: no record, nothing to take down
+            return
         raw = arguments(step)
         items = [None]
         if step.for_each:

@@ -38,6 +38,7 @@ class RecordState:
     dirty: bool = False
     created: bool = False
     reset_done: bool = False
+    skip_rest: bool = False  # find_record with skip_if_absent found nothing: the stage's later steps do nothing
 
 
 class Emit(Protocol):

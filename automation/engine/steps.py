@@ -231,6 +231,8 @@ def step_find_record(s: Session, args: dict) -> None:
     s.record = type(s.record)(form=form)
     _goto(s, args["list"])
     row = ui.find_list_row(s.page, name)
+    if row is None and _show_inactives(s):  # an inactive record hides from the list until then
+        row = ui.find_list_row(s.page, name)
     record_id = _record_id(row, form) if row else None
     if record_id:
         s.record.existed, s.record.record_id = True, record_id
@@ -239,6 +241,10 @@ def step_find_record(s: Session, args: dict) -> None:
         return
     if args.get("must_exist"):
         raise StepFailed(f"no record '{name}' in {args['list']}", "create it in NetSuite first, or fix the name")
+    if args.get("skip_if_absent"):  # teardown: nothing of that name, nothing to take down
+        s.record.skip_rest = True
+        s.emit(f"find {name}", "ok", "not there: nothing to change")
+        return
     s.record.existed = False
     if s.plan:
         s.emit(f"create {name}", "would-change", "")
@@ -249,6 +255,23 @@ def step_find_record(s: Session, args: dict) -> None:
         return
     s.record.dirty = True
     s.emit(f"create {name}", "changed", "new record")
+
+
+def _show_inactives(s: Session) -> bool:
+    """Tick the list's Show Inactives box when it offers one unticked (a role made inactive by
+    `destroy` is listed only then); True when the list was reloaded with the inactive records."""
+    wrapper = s.page.locator('div.uir-field-wrapper[data-nsps-label="Show Inactives"]')
+    if wrapper.count() == 0 or s.check:
+        return False
+    box = wrapper.first
+    if ui.checkbox_state(box):
+        return False
+    alerts_before = len(s.alerts)
+    ui.mark_document(s.page)
+    ui.click_checkbox(box, s.timeout_ms)
+    ui.wait_new_document(s.page, s.timeout_ms, s.alerts, alerts_before)
+    ui.wait_ready(s.page, s.timeout_ms)
+    return True
 
 
 def _record_id(row: dict, form: str) -> str | None:
@@ -515,9 +538,11 @@ def _register_m2m() -> None:
     revoking older tokens (revoke_others) lives in revoke.py."""
     from automation.engine.m2m import M2M_STEPS
     from automation.engine.revoke import STEPS as REVOKE_STEPS
+    from automation.engine.teardown import STEPS as TEARDOWN_STEPS
 
     STEPS.update(M2M_STEPS)
     STEPS.update(REVOKE_STEPS)
+    STEPS.update(TEARDOWN_STEPS)  # nsauto destroy: revoke, remove_row
 
 
 _register_m2m()

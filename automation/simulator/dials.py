@@ -179,6 +179,30 @@ CATALOG: dict[str, Dial] = {
             source="not documented; NetSuite's QA code reads the confirmation message after Save",
         ),
         Dial(
+            "inactive_list",
+            "Does the Manage Roles list show inactive roles?",
+            {
+                "shown": "every role is listed; the Inactive column reads Yes",
+                "hidden": "inactive roles are left out until the list's Show Inactives box is ticked "
+                "(the list reloads with showall=T)",
+            },
+            believed="hidden",
+            grade="G",
+            source="NetSuite lists commonly offer Show Inactives; the integration list's H URL carries "
+            "showall=T; the role list itself was never seen",
+        ),
+        Dial(
+            "role_inactivate",
+            "May a role that employees still hold be made Inactive?",
+            {
+                "allowed": "Inactive saves; the holders keep the role but cannot log in with it",
+                "refused_while_assigned": "the save is refused until no employee holds the role",
+            },
+            believed="refused_while_assigned",
+            grade="G",
+            source="not documented; `nsauto destroy` removes the role from the employee first, so both work",
+        ),
+        Dial(
             "field_ids",
             "The ids of fields, sublist machines and subtabs (the reference marks them G)",
             {

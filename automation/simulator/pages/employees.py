@@ -130,7 +130,8 @@ def _from_form(ctx: Ctx, base: Employee) -> tuple[Employee, str]:
         return emp, "Please enter value(s) for: " + ", ".join(missing)
     if "@" not in emp.email:
         return emp, "Please enter a valid email address."
-    known = {r.id for r in ctx.app.store.all(Role)}
+    # An inactive role is no choice any more; one the employee held before it went inactive may stay.
+    known = {r.id for r in ctx.app.store.all(Role) if not r.inactive or r.id in base.roles}
     role_ids: list[int] = []
     for row in posted_rows(form, "roles"):
         raw = row.get("selectedrole", "")

@@ -168,7 +168,8 @@ def _revoke(ctx: Ctx) -> Response:
 def _choices(ctx: Ctx) -> tuple[list[tuple[str, str]], list[tuple[str, str]], dict[str, list[list[str]]]]:
     apps, people, roles = _names(ctx)
     entities = [e for e in people.values() if e.give_access and e.roles]
-    roles_by_entity = {str(e.id): [[str(r), roles[r].name] for r in e.roles if r in roles] for e in entities}
+    active = {r.id: r for r in roles.values() if not r.inactive}  # an inactive role is no choice
+    roles_by_entity = {str(e.id): [[str(r), active[r].name] for r in e.roles if r in active] for e in entities}
     app_options = [
         (str(i.id), i.name) for i in apps.values() if i.client_credentials and i.state == "ENABLED" and not i.builtin
     ]
@@ -219,7 +220,7 @@ def _popup_form(ctx: Ctx, posted: dict[str, str] | None = None, error: str = "")
 def _create(ctx: Ctx) -> Response:
     assert ctx.session is not None
     store = ctx.app.store
-    apps, people, _ = _names(ctx)
+    apps, people, roles = _names(ctx)
     posted = {k: ctx.form.get(k, "").strip() for k in ("entity", "role", "application")}
     upload = ctx.req.files.get("certificate")
     labels = (("entity", "Entity"), ("role", "Role"), ("application", "Application"))
@@ -235,7 +236,7 @@ def _create(ctx: Ctx) -> Response:
     user, app = people.get(entity_id), apps.get(app_id)
     if user is None or not user.give_access:
         return _popup_form(ctx, posted, "Select an entity that has access to NetSuite.")
-    if role_id not in user.roles:
+    if role_id not in user.roles or role_id not in roles or roles[role_id].inactive:
         return _popup_form(ctx, posted, "The selected role is not assigned to this entity.")
     if app is None or app.builtin or app.state != "ENABLED" or not app.client_credentials:
         return _popup_form(

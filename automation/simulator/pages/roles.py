@@ -21,6 +21,7 @@ from automation.simulator.catalog import (
     TFA_CHOICES,
     PermissionTab,
 )
+from automation.simulator.dials import dial
 from automation.simulator.markup import (
     Fields,
     MachineColumn,
@@ -37,7 +38,7 @@ from automation.simulator.markup import (
     subtabs,
     tag,
 )
-from automation.simulator.models import Role
+from automation.simulator.models import Employee, Role
 from automation.simulator.pages.common import (
     SAVED_MESSAGE,
     error_page,
@@ -53,11 +54,15 @@ from automation.simulator.web import Ctx, Response, redirect
 LIST_URL = "/app/setup/rolelist.nl"
 URL = "/app/setup/role.nl"
 DUPLICATE_NAME = "A role with that name already exists."
+IN_USE = "This role cannot be inactivated because it is assigned to users. Remove it from them first."
 SCRIPTID_RE = re.compile(r"^customrole[0-9a-z_]+$")
 
 
 def role_list(ctx: Ctx) -> Response:
-    roles = ctx.app.store.all(Role)
+    """Every role; with the `inactive_list` dial at `hidden`, inactive ones only once Show Inactives is ticked."""
+    show_all = ctx.query.get("showall") == "T"
+    hide_inactive = dial(ctx, "inactive_list") == "hidden" and not show_all
+    roles = [r for r in ctx.app.store.all(Role) if not (hide_inactive and r.inactive)]
     rows = [
         [
             tag(
@@ -81,8 +86,17 @@ def role_list(ctx: Ctx) -> Response:
         flashes(ctx.session.take_flashes()),
         button_bar(new),
         list_table(["Edit | View", "Name", "ID", "Center Type", "Web Services Only Role", "Inactive"], rows),
+        _show_inactives(show_all) if dial(ctx, "inactive_list") == "hidden" else "",
     )
     return render(ctx, "Manage Roles", body)
+
+
+def _show_inactives(checked: bool) -> Markup:
+    """The list's Show Inactives box: a click reloads the list with (or without) `showall=T`."""
+    target = LIST_URL if checked else f"{LIST_URL}?showall=T"
+    control = Fields(True).checkbox("showinactives", "Show Inactives", checked)
+    control = Markup(str(control).replace("NLCheckboxOnClick(this);", f"window.location.href='{target}';"))
+    return tag("div", control, class_="uir-list-footer")
 
 
 def _offered(tab: PermissionTab, features: dict[str, bool], present: set[str]) -> list[tuple[str, str]]:
@@ -199,6 +213,13 @@ def _from_form(ctx: Ctx, base: Role) -> tuple[Role, str]:
     return role, ""
 
 
+def _refused_in_use(ctx: Ctx, role: Role) -> bool:
+    """`role_inactivate` at `refused_while_assigned`: a role some employee still holds cannot go inactive."""
+    if dial(ctx, "role_inactivate") != "refused_while_assigned":
+        return False
+    return any(role.id in e.roles for e in ctx.app.store.all(Employee))
+
+
 def _auto_scriptid(role: Role) -> None:
     """A blank ID becomes customrole<internal id>, as NetSuite numbers unnamed custom roles."""
     if not role.scriptid:
@@ -220,6 +241,8 @@ def role_page(ctx: Ctx) -> Response:
     if role.standard:
         return error_page(ctx, 403, "Standard roles cannot be edited. Customize the role instead.")
     posted, error = _from_form(ctx, role)
+    if not error and posted.inactive and not role.inactive and _refused_in_use(ctx, role):
+        error = IN_USE
     if error:
         return _render(ctx, posted, editable=True, error=error)
     try:

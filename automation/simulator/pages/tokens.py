@@ -158,7 +158,8 @@ def _choices(ctx: Ctx) -> tuple[list[tuple[str, str]], list[tuple[str, str]], di
     app_options = [(str(i.id), i.name) for i in apps.values() if i.state == "ENABLED" and i.tba and not i.builtin]
     users = [e for e in people.values() if e.give_access and e.roles]
     user_options = [(str(e.id), e.name) for e in users]
-    roles_by_user = {str(e.id): [[str(r), roles[r].name] for r in e.roles if r in roles] for e in users}
+    active = {r.id: r for r in roles.values() if not r.inactive}  # an inactive role is no choice
+    roles_by_user = {str(e.id): [[str(r), active[r].name] for r in e.roles if r in active] for e in users}
     return app_options, user_options, roles_by_user
 
 
@@ -272,7 +273,7 @@ def _create(ctx: Ctx) -> Response:
         return _new_form(ctx, posted, "Select an enabled integration record that uses token-based authentication.")
     if user is None or not user.give_access:
         return _new_form(ctx, posted, "Select a user who has access to NetSuite.")
-    if role_id not in user.roles or role_id not in roles:
+    if role_id not in user.roles or role_id not in roles or roles[role_id].inactive:
         return _new_form(ctx, posted, "The selected role is not assigned to this user.")
     if role_id == ADMIN_ROLE_ID and user_id != ctx.session.user_id:
         return _new_form(ctx, posted, "You cannot create access tokens for another user with the Administrator role.")
