@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+import re
+
+import pytest
+from playwright.sync_api import Dialog, Page, expect
 
 from automation.simulator.server import SimulatorHandle
 
@@ -88,7 +91,9 @@ def test_server_refuses_tos_feature_without_agreement(admin_page: Page, sim: Sim
     # Bypass the popup by forcing the input on, as a careless script might.
     field(page, "REST Web Services").locator("input[type=checkbox]").evaluate("el => { el.checked = true; }")
     page.click("#submitter")
-    expect(page.locator("div.uir-alert-box.error")).to_contain_text("Terms of Service")
+    expect(page.locator("div.uir-alert-box.error")).to_have_text(
+        re.compile(r"You must agree to the SuiteCloud Terms of Service to enable: REST Web Services$")
+    )
     assert sim.state()["features"]["REST Web Services"] is False
 
 
@@ -100,3 +105,83 @@ def test_feature_without_tos_saves_directly(admin_page: Page, sim: SimulatorHand
     page.click("#submitter")
     expect(page.locator("div.session_confirmation_alert")).to_be_visible()
     assert sim.state()["features"]["SOAP Web Services"] is True
+
+
+TOS_POPUP = ["unticked_until_agree", "ticked_at_once", "ticked_late"]
+
+
+@pytest.mark.parametrize("confirm", ["none", "confirm"])
+@pytest.mark.parametrize("look", TOS_POPUP)
+def test_tos_popup_dials(admin_page: Page, sim: SimulatorHandle, look: str, confirm: str) -> None:
+    """The box's look and the window's timing follow the dials; the window (after a confirm) is what counts."""
+    page = admin_page
+    sim.settings(dials={"tos_popup": look, "tos_confirm": confirm})
+    dialogs: list[str] = []
+
+    def on_dialog(d: Dialog) -> None:
+        dialogs.append(d.type)
+        d.accept()
+
+    page.on("dialog", on_dialog)
+    _open_suitecloud(page, sim)
+    box = field(page, TBA).locator("input[type=checkbox]")
+    with page.expect_popup(timeout=5000) as info:
+        box.click()
+        # Before the window: the box's look is the dial's (a late window is not there yet).
+        if look != "unticked_until_agree":
+            expect(box).to_be_checked()
+    popup = info.value
+    assert dialogs == (["confirm"] if confirm == "confirm" else [])
+    with popup.expect_event("close"):
+        popup.click("input[value='I Agree']")
+    expect(box).to_be_checked()
+    page.click("#submitter")
+    expect(page.locator("div.session_confirmation_alert")).to_be_visible()
+    assert sim.state()["features"][TBA] is True
+
+
+@pytest.mark.parametrize("look", TOS_POPUP)
+def test_closing_the_terms_window_unticks_and_save_is_refused_without_agreement(
+    admin_page: Page, sim: SimulatorHandle, look: str
+) -> None:
+    page = admin_page
+    sim.settings(dials={"tos_popup": look})
+    _open_suitecloud(page, sim)
+    box = field(page, TBA).locator("input[type=checkbox]")
+    with page.expect_popup(timeout=5000) as info:
+        box.click()
+    info.value.close()  # closed without I Agree (or I Disagree)
+    expect(box).not_to_be_checked()
+    if look == "unticked_until_agree":
+        return
+    # Ticked at once, saved before the window was answered: refused, naming the feature.
+    box.click()
+    expect(box).to_be_checked()
+    page.click("#submitter")
+    expect(page.locator("div.uir-alert-box.error")).to_have_text(
+        re.compile(r"You must agree to the SuiteCloud Terms of Service to enable: Token-Based Authentication$")
+    )
+    assert sim.state()["features"][TBA] is False
+
+
+def test_cancelling_the_confirm_unticks_and_opens_no_window(admin_page: Page, sim: SimulatorHandle) -> None:
+    page = admin_page
+    sim.settings(dials={"tos_popup": "ticked_at_once", "tos_confirm": "confirm"})
+    _open_suitecloud(page, sim)
+    page.once("dialog", lambda d: d.dismiss())
+    box = field(page, TBA).locator("input[type=checkbox]")
+    box.click()
+    expect(box).not_to_be_checked()
+    assert len(page.context.pages) == 1  # no window
+
+
+@pytest.mark.parametrize("after", ["reload", "whence"])
+def test_features_after_save(admin_page: Page, sim: SimulatorHandle, after: str) -> None:
+    page = admin_page
+    sim.settings(dials={"features_after_save": after})
+    _open_suitecloud(page, sim)
+    field(page, "SOAP Web Services").locator("input[type=checkbox]").click()
+    page.click("#submitter")
+    expect(page.locator("div.session_confirmation_alert")).to_have_text(re.compile("Your changes have been saved"))
+    title = "Enable Features" if after == "reload" else "Home"
+    expect(page.locator("h1.uir-record-type")).to_have_text(title)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Dialog, Page, expect
 
 from automation.simulator.server import SimulatorHandle
@@ -12,6 +13,12 @@ from .conftest import field, set_checkbox
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 UUID = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
+
+
+@pytest.fixture(autouse=True)
+def _auth_features_on(sim: SimulatorHandle) -> None:
+    """The authentication boxes show only once their features are on (feature_gated=hidden)."""
+    sim.app.store.set_features({**sim.app.store.features(), "tba": True, "oauth2": True})
 
 
 def _value(page: Page, label: str) -> str:
@@ -102,3 +109,48 @@ def test_reset_credentials_dismissed_changes_nothing(admin_page: Page, sim: Simu
     assert "reset the credentials" in info.value.message
     expect(page.locator("#resetcredentials")).to_be_visible()
     assert next(i for i in sim.state()["integrations"] if i["id"] == record_id)["consumer_key"] == before
+
+
+TBA_SECTION = ("Token-based Authentication", "TBA: Authorization Flow", "TBA: issuetoken Endpoint")
+OAUTH2_SECTION = ("Authorization Code Grant", "Client Credentials (Machine to Machine) Grant", "RESTlets")
+
+
+@pytest.mark.parametrize("gated", ["hidden", "shown"])
+def test_feature_gated_boxes(admin_page: Page, sim: SimulatorHandle, gated: str) -> None:
+    """feature_gated=hidden: a section shows only once its feature is on, and a save keeps what it hides."""
+    page = admin_page
+    sim.settings(dials={"feature_gated": gated})
+    sim.app.store.set_features({**sim.app.store.features(), "tba": True, "oauth2": False})
+    page.goto(sim.url + "/app/common/integration/integrapp.nl")
+    for label in TBA_SECTION:
+        expect(field(page, label)).to_have_count(1)
+    for label in OAUTH2_SECTION:
+        expect(field(page, label)).to_have_count(1 if gated == "shown" else 0)
+    field(page, "Name").locator("input").fill("gated")
+    set_checkbox(page, "Token-based Authentication", True)
+    set_checkbox(page, "TBA: Authorization Flow", False)
+    if gated == "shown":
+        set_checkbox(page, "Authorization Code Grant", False)
+    page.click("#submitter")
+    page.wait_for_url(re.compile(r"/integrapp\.nl\?id=\d+$"))
+    integ = next(i for i in sim.state()["integrations"] if i["name"] == "gated")
+    assert integ["tba"] is True and integ["authorization_code_grant"] is False
+    sim.app.store.set_features({**sim.app.store.features(), "tba": False})
+    page.goto(sim.url + f"/app/common/integration/integrapp.nl?id={integ['id']}&e=T")
+    expect(field(page, "Token-based Authentication")).to_have_count(1 if gated == "shown" else 0)
+    if gated == "hidden":
+        page.click("#submitter")
+        page.wait_for_url(re.compile(r"/integrapp\.nl\?id=\d+$"))
+        assert next(i for i in sim.state()["integrations"] if i["name"] == "gated")["tba"] is True  # kept
+
+
+@pytest.mark.parametrize("defaults", ["auth_flows_on", "all_off"])
+def test_integration_defaults(admin_page: Page, sim: SimulatorHandle, defaults: str) -> None:
+    page = admin_page
+    sim.settings(dials={"integration_defaults": defaults})
+    page.goto(sim.url + "/app/common/integration/integrapp.nl")
+    on = defaults == "auth_flows_on"
+    expect(field(page, "TBA: Authorization Flow").locator("input")).to_be_checked(checked=on)
+    expect(field(page, "Authorization Code Grant").locator("input")).to_be_checked(checked=on)
+    expect(field(page, "Token-based Authentication").locator("input")).not_to_be_checked()
+    expect(field(page, "Client Credentials (Machine to Machine) Grant").locator("input")).not_to_be_checked()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from automation.simulator.app import Route
-from automation.simulator.markup import page_title, tag
+from automation.simulator.markup import flashes, page_title, tag
 from automation.simulator.pages.common import render
 from automation.simulator.web import Ctx, Response
 
@@ -29,6 +29,7 @@ def home(ctx: Ctx) -> Response:
     body = tag(
         "div",
         page_title("Home"),
+        flashes(ctx.session.take_flashes() if ctx.session else []),  # Enable Features may come back here
         tag("div", _portlet("Shortcuts", *links), _portlet("Settings", *settings), class_="ns-portlets"),
     )
     return render(ctx, "Home", body)

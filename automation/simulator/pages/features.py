@@ -4,6 +4,11 @@ H: title "Enable Features", SuiteCloud subtab `#customtxt`, its section order, `
 `#secondarysubmitter`, and the Terms of Service as a separate window titled
 "NetSuiteSuiteCloud Terms Of Service" with "I Agree". The popup hands a server-signed agreement
 back to the opener, and the server refuses to switch such a feature on without it.
+
+Dials (`dials.py`): ``tos_popup`` (whether the box shows ticked before I Agree, and whether the
+window opens with the click or 0.3-2 s later), ``tos_confirm`` (a native confirm() first; Cancel
+unticks and opens nothing), ``features_after_save`` (reload, or back to the dashboard). Closing
+the window without I Agree unticks the box in every case.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import hmac
 
 from automation.simulator.app import Route
 from automation.simulator.catalog import FEATURE_TABS, FEATURES
+from automation.simulator.dials import delay_ms, dial
 from automation.simulator.layout import bare_document
 from automation.simulator.markup import (
     Fields,
@@ -36,6 +42,9 @@ URL = "/app/setup/features.nl"
 TOS_URL = "/app/setup/suitecloudterms.nl"
 TOS_TITLE = "NetSuiteSuiteCloud Terms Of Service"
 SAVED = "Your changes have been saved."
+DASHBOARD = "/app/center/card.nl?sc=-29&whence="
+TOS_CONFIRM = "This feature requires you to accept the SuiteCloud Terms of Service. Continue?"
+TOS_REFUSED = "You must agree to the SuiteCloud Terms of Service to enable: "
 
 
 def _agreement(ctx: Ctx, fid: str) -> str:
@@ -82,10 +91,15 @@ def _form(ctx: Ctx, enabled: dict[str, bool], error: str = "") -> Response:
         error_box(error) if error else "",
         form,
     )
+    tos = [f.fid for f in FEATURES.values() if f.needs_tos]
+    look = dial(ctx, "tos_popup")
     page_data = {
         "page": "features",
-        "tos_features": [f.fid for f in FEATURES.values() if f.needs_tos],
+        "tos_features": tos,
         "tos_url": f"{TOS_URL}?feature=",
+        "tos_ticked_at_once": look != "unticked_until_agree",
+        "tos_delays": {fid: delay_ms(ctx, "tos_popup", 300, 2000) if look == "ticked_late" else 0 for fid in tos},
+        "tos_confirm": TOS_CONFIRM if dial(ctx, "tos_confirm") == "confirm" else "",
     }
     return render(ctx, "Enable Features", body, page_data)
 
@@ -95,17 +109,20 @@ def features_page(ctx: Ctx) -> Response:
     if ctx.req.method == "GET":
         return _form(ctx, current)
     posted = {fid: flag(ctx.form, fid) for fid in FEATURES}
-    for fid, on in posted.items():
-        feature = FEATURES[fid]
-        if on and not current.get(fid) and feature.needs_tos:
-            agreed = ctx.form.get(f"tosagree_{fid}", "")
-            if not hmac.compare_digest(agreed, _agreement(ctx, fid)):
-                message = f"You must accept the SuiteCloud Terms of Service to enable {feature.label}."
-                return _form(ctx, current, message)
+    refused = [
+        FEATURES[fid].label
+        for fid, on in posted.items()
+        if on
+        and not current.get(fid)
+        and FEATURES[fid].needs_tos
+        and not hmac.compare_digest(ctx.form.get(f"tosagree_{fid}", ""), _agreement(ctx, fid))
+    ]
+    if refused:  # nothing is saved: the page shows the stored state again, with the error
+        return _form(ctx, current, TOS_REFUSED + ", ".join(refused))
     ctx.app.store.set_features(posted)
     assert ctx.session is not None
     ctx.session.flash(SAVED)
-    return redirect(f"{URL}?whence=")
+    return redirect(DASHBOARD if dial(ctx, "features_after_save") == "whence" else f"{URL}?whence=")
 
 
 TERMS_TEXT = (

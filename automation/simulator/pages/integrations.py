@@ -4,6 +4,11 @@ H: body fields Name / Description / State / Note, the Authentication subtab labe
 "Please enter value(s) for:" alert, the view after Save with the Application ID and, once, the
 `CONSUMER KEY / CLIENT ID` and `CONSUMER SECRET / CLIENT SECRET` block with Oracle's warning, and
 Reset Credentials (edit mode, only with TBA) behind a confirm().
+
+Dials (`dials.py`): ``feature_gated`` (the Token-based Authentication section needs the
+Token-Based Authentication feature, the OAuth 2.0 and Scope sections need OAuth 2.0; a hidden
+section is not posted, so a save keeps its stored values) and ``integration_defaults`` (which
+boxes a new record comes with ticked).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import replace
 
 from automation.simulator.app import Route
 from automation.simulator.catalog import INTEGRATION_STATE_LABELS, INTEGRATION_STATES
+from automation.simulator.dials import dial
 from automation.simulator.markup import (
     Fields,
     Markup,
@@ -93,7 +99,28 @@ def integration_list(ctx: Ctx) -> Response:
     return render(ctx, "Integrations", body)
 
 
-def _auth_tab(fields: Fields, i: Integration) -> Markup:
+def shown_sections(ctx: Ctx) -> tuple[bool, bool]:
+    """(TBA section shown, OAuth 2.0 sections shown): with feature_gated=hidden, only once the feature is on."""
+    if dial(ctx, "feature_gated") == "shown":
+        return True, True
+    features = ctx.app.store.features()
+    return bool(features.get("tba")), bool(features.get("oauth2"))
+
+
+def new_integration(ctx: Ctx) -> Integration:
+    """A new record's boxes: integration_defaults, and nothing ticked in a section that is not shown."""
+    tba_shown, oauth2_shown = shown_sections(ctx)
+    flows_on = dial(ctx, "integration_defaults") == "auth_flows_on"
+    return Integration(
+        0,
+        "",
+        "",
+        tba_authorization_flow=flows_on and tba_shown,
+        authorization_code_grant=flows_on and oauth2_shown,
+    )
+
+
+def _auth_tab(fields: Fields, i: Integration, tba_shown: bool = True, oauth2_shown: bool = True) -> Markup:
     tba = field_group(
         "Token-based Authentication",
         fields.checkbox("tokenbasedauth", "Token-based Authentication", i.tba),
@@ -147,7 +174,8 @@ def _auth_tab(fields: Fields, i: Integration) -> Markup:
         fields.checkbox("scopesuiteanalytics", "SuiteAnalytics Connect", i.scope_suiteanalytics_connect),
     )
     legacy = field_group("User Credentials", fields.checkbox("usercredentials", "User Credentials", i.user_credentials))
-    return join([tba, oauth2, scopes, legacy])
+    shown = [(tba, tba_shown), (oauth2, oauth2_shown), (scopes, oauth2_shown), (legacy, True)]
+    return join([section for section, on in shown if on])
 
 
 def _secrets_block(i: Integration) -> Markup:
@@ -190,7 +218,7 @@ def _render(ctx: Ctx, i: Integration, *, editable: bool, error: str = "", reveal
         side.append(fields.readonly("datecreated", "Date Created", ns_date(i.created)))
     tabs = subtabs(
         [
-            Tab("authentication", "Authentication", _auth_tab(fields, i)),
+            Tab("authentication", "Authentication", _auth_tab(fields, i, *shown_sections(ctx))),
             Tab(
                 "concurrency",
                 "Concurrency",
@@ -231,19 +259,39 @@ def _render(ctx: Ctx, i: Integration, *, editable: bool, error: str = "", reveal
 
 def _from_form(ctx: Ctx, base: Integration) -> tuple[Integration, str]:
     form = ctx.form
-    tba = flag(form, "tokenbasedauth")
-    code_grant = flag(form, "authcodegrant")
     i = replace(
         base,
         name=form.get("name", "").strip(),
         description=form.get("description", "").strip(),
         state=form.get("state", ""),
         note=form.get("note", "").strip(),
+        user_credentials=flag(form, "usercredentials"),
+        concurrency_limit=form.get("concurrencylimit", "").strip(),
+    )
+    tba_shown, oauth2_shown = shown_sections(ctx)
+    if tba_shown:
+        i = _tba_from_form(form, i)
+    if oauth2_shown:
+        i = _oauth2_from_form(form, i)
+    return i, _refusal(i)
+
+
+def _tba_from_form(form: dict[str, str], base: Integration) -> Integration:
+    tba = flag(form, "tokenbasedauth")
+    return replace(
+        base,
         tba=tba,
         # Disabled boxes are not posted: keep their value while their parent is unchecked.
         tba_authorization_flow=flag(form, "tbaauthflow") if tba else base.tba_authorization_flow,
         tba_issuetoken_endpoint=flag(form, "tbaissuetoken") if tba else base.tba_issuetoken_endpoint,
         callback_url=form.get("callbackurl", "").strip(),
+    )
+
+
+def _oauth2_from_form(form: dict[str, str], base: Integration) -> Integration:
+    code_grant = flag(form, "authcodegrant")
+    return replace(
+        base,
         authorization_code_grant=code_grant,
         client_credentials=flag(form, "clientcredentials"),
         public_client=flag(form, "publicclient") if code_grant else base.public_client,
@@ -251,9 +299,11 @@ def _from_form(ctx: Ctx, base: Integration) -> tuple[Integration, str]:
         scope_restlets=flag(form, "scoperestlets"),
         scope_rest_web_services=flag(form, "scoperestwebservices"),
         scope_suiteanalytics_connect=flag(form, "scopesuiteanalytics"),
-        user_credentials=flag(form, "usercredentials"),
-        concurrency_limit=form.get("concurrencylimit", "").strip(),
     )
+
+
+def _refusal(i: Integration) -> str:
+    """NetSuite's message for a record it will not save, or ''."""
     missing = [
         label
         for label, needed in (
@@ -265,13 +315,13 @@ def _from_form(ctx: Ctx, base: Integration) -> tuple[Integration, str]:
         if needed
     ]
     if missing:
-        return i, "Please enter value(s) for: " + ", ".join(missing)
+        return "Please enter value(s) for: " + ", ".join(missing)
     grants = i.authorization_code_grant or i.client_credentials
     if grants and not (i.scope_restlets or i.scope_rest_web_services or i.scope_suiteanalytics_connect):
-        return i, SCOPE_MESSAGE
+        return SCOPE_MESSAGE
     if i.concurrency_limit and not i.concurrency_limit.isdigit():
-        return i, "Concurrency Limit must be a whole number."
-    return i, ""
+        return "Concurrency Limit must be a whole number."
+    return ""
 
 
 def integration_page(ctx: Ctx) -> Response:
@@ -279,7 +329,7 @@ def integration_page(ctx: Ctx) -> Response:
     assert ctx.session is not None
     record_id = ctx.record_id()
     if record_id is None:
-        current = Integration(0, "", "")
+        current = new_integration(ctx)
     else:
         found = store.get(Integration, record_id)
         if found is None:

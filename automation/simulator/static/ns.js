@@ -447,13 +447,46 @@
   };
 
   // ---- page behaviours -------------------------------------------------------------------
+  // Enable Features: a feature that brings the SuiteCloud Terms of Service opens them in a window.
+  // Dials: tos_ticked_at_once (the box shows ticked before I Agree), tos_delays (the window opens
+  // that many ms after the click), tos_confirm (a native confirm() first; Cancel unticks, no window).
+  var termsWindows = {}; // feature → the name of its latest terms window: an older one answers nothing
   NS.pages.features = function (data) {
+    var termsOpened = 0;
+    function openTerms(f) {
+      if (data.tos_confirm && !window.confirm(data.tos_confirm)) {
+        NS.setCheckbox(f, false);
+        return;
+      }
+      var name = "suitecloudterms_" + f + "_" + ++termsOpened; // never a closing window of the same name
+      termsWindows[f] = name;
+      var win = window.open(data.tos_url + encodeURIComponent(f), name, "width=720,height=640,scrollbars=yes");
+      // A window closed without an answer (no pagehide when the browser just drops it) unticks too.
+      var watch = setInterval(function () {
+        if (!win || win.closed) {
+          clearInterval(watch);
+          NS.tosDeclined(f, name);
+        }
+      }, 200);
+    }
     data.tos_features.forEach(function (f) {
       NS.checkboxGates[f] = function (inp) {
         var agreed = byId("tosagree_" + f);
         if (inp.getAttribute("data-initial") === "T" || (agreed && agreed.value)) return true;
-        window.open(data.tos_url + encodeURIComponent(f), "suitecloudterms", "width=720,height=640,scrollbars=yes");
-        return false;
+        if (!data.tos_ticked_at_once) {
+          openTerms(f);
+          return false;
+        }
+        var delay = data.tos_delays[f] || 0;
+        if (delay) {
+          termsWindows[f] = "pending"; // an older window closing meanwhile answers nothing
+          setTimeout(function () {
+            if (inp.checked) openTerms(f);
+          }, delay);
+        } else {
+          openTerms(f);
+        }
+        return inp.checked; // a cancelled confirm() has unticked it already
       };
     });
   };
@@ -468,13 +501,35 @@
       fireChange(feature);
     }
   };
+  // Called when the popup closes without "I Agree" (I Disagree, or the window closed): unticked.
+  NS.tosDeclined = function (feature, windowName) {
+    var agreed = byId("tosagree_" + feature);
+    if (agreed && agreed.value) return;
+    if (windowName && termsWindows[feature] && windowName !== termsWindows[feature]) return;
+    var inp = checkboxInput(feature);
+    if (inp && inp.getAttribute("data-initial") !== "T") NS.setCheckbox(feature, false);
+  };
   NS.pages.suitecloudterms = function (data) {
+    var answered = false;
+    function opener() {
+      try {
+        return window.opener && window.opener.NS ? window.opener.NS : null;
+      } catch (e) {
+        return null; // the opener went to another site
+      }
+    }
     byId("agree").addEventListener("click", function () {
-      if (window.opener && window.opener.NS) window.opener.NS.tosAgreed(data.feature, data.token);
+      answered = true;
+      if (opener()) opener().tosAgreed(data.feature, data.token);
       window.close();
     });
     byId("disagree").addEventListener("click", function () {
+      answered = true;
+      if (opener()) opener().tosDeclined(data.feature, window.name);
       window.close();
+    });
+    window.addEventListener("pagehide", function () {
+      if (!answered && opener()) opener().tosDeclined(data.feature, window.name);
     });
   };
   NS.pages.integration = function (data) {
