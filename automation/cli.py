@@ -23,6 +23,8 @@ examples:
   nsauto plan --config config.yaml --account sandbox   what `run` would change (exit 2: changes pending)
   nsauto run --config config.yaml --account sandbox    do the setup; secrets go to the OS keyring
   nsauto verify --config config.yaml --account sandbox signed REST call with the stored secrets
+  nsauto plan --destroy -c config.yaml -a sandbox      what `destroy` would take down (exit 2: something left)
+  nsauto destroy --config config.yaml -a sandbox --yes revoke, block, retire the role; then the keyring items
   nsauto simulator --port 8231                         the bundled NetSuite imitation
 
 exit codes: 0 ok (plan: nothing to change) · 1 run failed · 2 bad input (plan: changes pending)
@@ -114,8 +116,24 @@ def build_parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="show what `run` would change; changes nothing (exit 2: changes pending)")
     _common(plan)
     plan.add_argument("--all", action="store_true", help="every account in the config")
+    plan.add_argument(
+        "--destroy", action="store_true", help="show what `destroy` would take down instead (exit 2: something left)"
+    )
     _browser_flags(plan)
     _fleet_flags(plan)
+
+    destroy = sub.add_parser(
+        "destroy",
+        help="take down what `run` set up: revoke tokens and certificate mappings, block the integration, "
+        "take the role off the employee and make it inactive; then delete the keyring items (docs/demo.md)",
+    )
+    _common(destroy)
+    _browser_flags(destroy)
+    destroy.add_argument("--all", action="store_true", help="every account in the config")
+    _fleet_flags(destroy)
+    destroy.add_argument(
+        "--yes", "-y", action="store_true", help="do not ask (needed without a terminal; production ids too)"
+    )
 
     verify = sub.add_parser(
         "verify", help="make a signed REST call with the keyring's secrets; exit 0 only on HTTP 200"
@@ -185,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands: dict[str, Callable[[argparse.Namespace], int]] = {
         "run": cmd_run,
         "plan": cmd_run,
+        "destroy": cmd_run,
         "verify": cmd_verify,
         "validate": cmd_validate,
         "demo": cmd_demo,
@@ -230,7 +249,8 @@ def _load(args: argparse.Namespace):
     from automation.engine.loader import flow_for_auth, load_flow
 
     config = load_config(args.config)
-    flow = load_flow(getattr(args, "flow", None) or flow_for_auth(config.setup.auth))  # setup.auth picks the flow
+    destroy = args.command == "destroy" or getattr(args, "destroy", False)  # the teardown of the same setup
+    flow = load_flow(getattr(args, "flow", None) or flow_for_auth(config.setup.auth, destroy=destroy))
     return config, flow
 
 
@@ -264,6 +284,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from automation.report.console import ConsoleReporter
 
     _setup_logging(args.debug)
+    destroy = args.command == "destroy"
+    if destroy and not args.yes and not sys.stdin.isatty():
+        from automation.errors import InputError
+
+        raise InputError(
+            "nsauto destroy revokes tokens and deletes keyring items; without a terminal to ask on it needs --yes",
+            "see what it would take down with `nsauto plan --destroy`, then run `nsauto destroy --yes`",
+        )
     config, flow = _load(args)
     plan = args.command == "plan"
     options = RunOptions(
@@ -288,7 +316,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     reporter = ConsoleReporter(verbose=args.debug)
     accounts = list(config.accounts.values()) if args.all else [_account(config, args.account)]
     results = []
-    branches = not getattr(args, "serial", False)
+    # A teardown is one strict sequence (revoke before block before the role): no stages at once.
+    branches = not getattr(args, "serial", False) and not destroy and not getattr(args, "destroy", False)
+    if destroy and not args.yes:
+        _confirm_destroy(config, flow, accounts, options, browser, reporter)
     if args.all and getattr(args, "parallel", 1) > 1:
         from automation.engine.fleet import run_fleet
 
@@ -315,6 +346,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             results.append(_failed_result(account, exc, plan))  # one account's failure doesn't stop the others
         for line in recorder.summary_lines() if recorder is not None else []:
             print(line, file=sys.stderr)
+    teardowns = _finish_teardowns(config, flow, accounts, results) if destroy else {}
     if len(results) > 1:
         reporter.fleet_summary(results)
     if getattr(args, "junit", None):
@@ -325,7 +357,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             selected = selected[selected.index(options.from_stage) :]
         write_junit(args.junit, results, selected)
     if args.json:
-        data = [r.to_dict() for r in results]
+        data = [
+            {**r.to_dict(), **({"teardown": teardowns[r.account]} if r.account in teardowns else {})} for r in results
+        ]
         print(json.dumps(data if args.all else data[0], indent=2))
     if any(r.exit_code == ExitCode.SECRET_AT_RISK for r in results):
         return ExitCode.SECRET_AT_RISK  # a secret waits in the recovery file: the most urgent news
@@ -334,6 +368,44 @@ def cmd_run(args: argparse.Namespace) -> int:
     if plan and any(r.changes_pending for r in results):
         return CHANGES_PENDING
     return ExitCode.OK
+
+
+def _confirm_destroy(config, flow, accounts, options, browser, reporter) -> None:
+    """On a terminal: show the plan of the teardown, then ask; a production account id must be typed."""
+    from dataclasses import replace
+
+    from automation.engine.orchestrate import run_account
+    from automation.errors import InputError
+
+    for account in accounts:
+        run_account(config, account, flow, replace(options, plan=True), browser, reporter, branches=False)
+    for account in accounts:
+        production = not any(mark in account.account_id.upper() for mark in ("_SB", "_RP"))
+        if production:
+            answer = input(f"{account.account_id} is a production account: type its account id to destroy: ")
+            ok = answer.strip().upper() == account.account_id.upper()
+        else:
+            answer = input(f"destroy the above on {account.account_id} and delete its keyring items? [y/N] ")
+            ok = answer.strip().lower() in ("y", "yes")
+        if not ok:
+            raise InputError(f"nsauto destroy: not confirmed for {account.account_id}; nothing was changed")
+
+
+def _finish_teardowns(config, flow, accounts, results) -> dict[str, dict]:
+    """After NetSuite: each account's keyring items of the stages that finished, deleted; one line each."""
+    from automation.engine.orchestrate import finish_teardown
+
+    by_name = {a.name: a for a in accounts}
+    done: dict[str, dict] = {}
+    for result in results:
+        account = by_name.get(result.account)
+        if account is None:
+            continue
+        teardown = finish_teardown(account, flow, result, config.setup.auth)
+        for line in teardown.lines():
+            print(line, file=sys.stderr)
+        done[result.account] = teardown.to_dict()
+    return done
 
 
 def _recorder(args: argparse.Namespace, flow):

@@ -194,3 +194,65 @@ def verify_account(account: Account) -> VerifyResult:
 
     values = [store.get(name) for name in TBA_NAMES]
     return verify_tba(account.rest_url, TbaCredentials(account.account_id, *values))  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- nsauto destroy
+
+AUTH_KEYRING_NAMES: dict[str, tuple[str, ...]] = {
+    "tba": TBA_NAMES,
+    "oauth2_m2m": ("client_id", "client_secret", "certificate_id", "private_key", "m2m_private_key_pending"),
+}
+AUTH_KEYRING_NAMES["both"] = (*AUTH_KEYRING_NAMES["tba"], *AUTH_KEYRING_NAMES["oauth2_m2m"])
+"""The keyring items of each auth mode: what `destroy` may delete (never another mode's)."""
+
+
+@dataclass
+class Teardown:
+    """What `destroy` did to the keyring after NetSuite: deleted, and kept with the stage that failed."""
+
+    service: str
+    deleted: list[str]
+    kept: dict[str, str]  # name → the stage whose revocation NetSuite did not show
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.deleted:
+            out.append(f"keyring: deleted {', '.join(self.deleted)} from {self.service}")
+        for stage in sorted(set(self.kept.values())):
+            names = ", ".join(n for n, s in self.kept.items() if s == stage)
+            out.append(
+                f"keyring: kept {names} in {self.service}: stage '{stage}' did not finish, so NetSuite has not "
+                "shown the revocation; run `nsauto destroy` again"
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"service": self.service, "deleted": self.deleted, "kept": self.kept}
+
+
+def finish_teardown(account: Account, flow: Flow, result: RunResult, auth: str) -> Teardown:
+    """After a destroy run: delete the keyring items of each stage that finished (its ``retires:``,
+    only this auth mode's), keep those of a stage that failed or never ran, record it in the manifest.
+
+    A stage finishes only once NetSuite showed its change (``revoke`` reads the list again and
+    requires the rows revoked), so a secret is never deleted while it may still log in.
+    """
+    from automation.secrets.manifest import Manifest
+
+    store = SecretStore(service_for(account.account_id))
+    finished = {stage.name for stage in result.stages if stage.status != "failed"}
+    mine = set(AUTH_KEYRING_NAMES[auth])
+    deleted: list[str] = []
+    kept: dict[str, str] = {}
+    for stage in flow.stages:
+        for name in (n for n in stage.retires if n in mine):
+            if stage.stage in finished:
+                if store.delete(name):
+                    deleted.append(name)
+            elif store.get(name) is not None:
+                kept[name] = stage.stage
+    manifest = Manifest.load()
+    manifest.names[account.account_id] = account.name
+    manifest.record_teardown(account.account_id, deleted, Path(result.artifacts).name, auth, not kept)
+    manifest.save()
+    return Teardown(store.service, deleted, kept)

@@ -102,6 +102,25 @@ class Manifest:
         if not entry["items"]:
             del self._accounts[account_id]
 
+    def record_teardown(self, account_id: str, names: list[str], run_id: str, auth: str, complete: bool) -> None:
+        """`nsauto destroy`: drop the deleted ``names`` but keep the account's entry, with a
+        ``teardown`` fact (when, which run, which auth mode, what was deleted, whether all of it)."""
+        self._changes.append(("record_teardown", (account_id, list(names), run_id, auth, complete), {}))
+        from automation.secrets.store import service_for
+
+        entry = self._accounts.setdefault(account_id, {"service": service_for(account_id), "items": {}, "facts": {}})
+        for name in names:
+            entry["items"].pop(name, None)
+        entry.setdefault("facts", {})["teardown"] = {
+            "at": _now(),
+            "run_id": run_id,
+            "auth": auth,
+            "deleted": sorted(names),
+            "complete": complete,
+        }
+        if self.names.get(account_id):
+            entry["name"] = self.names[account_id]
+
     def entries(self) -> list[dict[str, Any]]:
         """One dict per account (sorted): account_id, service, items {name: {stored_at, run_id}}, facts."""
         return [
