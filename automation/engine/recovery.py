@@ -358,6 +358,7 @@ class Recovery:
                 f"the stage starts over ({self.relogins} of {self.policy.relogins})",
             )
             self.ensure_page(session)
+            close_popups(session.page)
             self.call(lambda: session.log_in(session.page), session, stage)
             session.record = RecordState()
             return 0
@@ -382,6 +383,7 @@ class Recovery:
         self.sleep(pause)  # backoff between attempts (see the module docstring)
         self.ensure_page(session)
         if restart:
+            close_popups(session.page)
             session.record = RecordState()
             return 0
         return index
@@ -413,6 +415,23 @@ class Recovery:
         page.set_default_timeout(session.timeout_ms)
         self.on_new_page(page)
         session.page = page
+
+
+def close_popups(page: Page) -> None:
+    """Close the windows this page opened before its stage starts over.
+
+    A window left behind (a terms window that showed the login page when the session ended) keeps
+    its name, and NetSuite's next ``window.open`` with that name reuses it instead of opening one:
+    no popup event, and the stage waits for a window that never comes.
+    """
+    if page.is_closed():
+        return
+    for other in list(page.context.pages):
+        try:
+            if other is not page and not other.is_closed() and other.opener() == page:
+                other.close()
+        except PlaywrightError:
+            continue  # it closed by itself meanwhile
 
 
 def _first_line(text: str) -> str:

@@ -36,6 +36,14 @@ class FakePage:
         self.url, self.closed = url, False
         self.view = {"title": title, "heading": heading, "alert": alert}
         self.context = self
+        self.pages: list[FakePage] = [self]  # the context's pages (context is self)
+        self.opened_by: FakePage | None = None
+
+    def opener(self) -> FakePage | None:
+        return self.opened_by
+
+    def close(self) -> None:
+        self.closed = True
 
     def is_closed(self) -> bool:
         return self.closed
@@ -330,3 +338,14 @@ def test_a_missing_field_keeps_its_structure_through_explain() -> None:
     got = explain(exc, Diagnosis("permanent", ""), "role", FakePage())
     assert isinstance(got, FieldNotFound) and got.problem == "missing" and got.closest == ["Nome"]
     assert got.message == "stage 'role': no field labelled 'Name' on x (on /app/setup/role.nl)"
+
+
+def test_a_stage_that_starts_over_closes_the_windows_its_page_opened() -> None:
+    """A terms window left on the login page keeps its name: NetSuite's next window.open reuses it."""
+    session = FakeSession(FakePage())
+    popup, stranger = FakePage(APP + "/app/login/secure/enterpriselogin.nl"), FakePage()
+    popup.opened_by = session.page
+    session.page.pages += [popup, stranger]
+    to_login = lambda s: setattr(s.page, "url", APP + "/app/login/secure/enterpriselogin.nl")  # noqa: E731
+    _run(_stage(m.Open(open="/a"), m.Save()), session, {1: [to_login]})
+    assert popup.closed and not stranger.closed and not session.page.closed
