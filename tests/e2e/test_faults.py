@@ -182,7 +182,7 @@ CASES = [
     ),
     Case("killed mid-run", {"slow_pages": {"seconds": 0.3, "rate": 0.5}}, "kill", ("slow_pages",)),
     Case("plan then run", {}, "reuse", ("password_accepted",)),
-    Case("mixed, seed 7", MIXED, proof=("error_500", "session_expiry", "duplicate_role", "totp_reuse"), seed=7),
+    Case("mixed seed 7", MIXED, proof=("error_500", "session_expiry", "duplicate_role", "totp_reuse"), seed=7),
 ]
 
 
