@@ -10,26 +10,36 @@ drifted label with the page's closest labels and the fallback that would fix it.
 Outcomes: ``found`` (and how: label, label text, accessible name, a fallback label, an id),
 ``ambiguous`` (how many), ``missing`` (closest labels), ``unchecked`` (cannot be seen read-only:
 one-time secrets shown only after Save, or a page that shows an error until an earlier stage has
-run, such as Access Tokens before Token-Based Authentication is enabled).
+run, such as Access Tokens before Token-Based Authentication is enabled, or a field NetSuite shows
+only once a feature is on while a stage this one needs would still switch that feature on:
+"appears after stage features").
+
+A fix is suggested only with a label that is plausibly the same field (at least ``SAME_FIELD``
+alike) and that no other step of the stage uses: the closest label of a missing "TBA:
+Authorization Flow" may be "Authorization Code Grant", a different box another step unticks.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import urlparse
 
 from automation.engine.events import RunResult, StageResult, StepResult
 from automation.engine.session import Session
 from automation.errors import ExitCode, StepFailed
-from automation.netsuite import ui
+from automation.netsuite import features, ui
 from automation.secrets.redact import redactor
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
 
     from automation.config import Account, Config
+    from automation.engine import model as m
     from automation.engine.loader import Flow
 
 LOCATE_MS = 5000.0
@@ -50,6 +60,58 @@ FIELD_ID_JS = """(box) => {
   if (named) return named.name.replace(/^inpt_/, "");
   return "";
 }"""
+
+
+SAME_FIELD = 0.75
+"""How alike (difflib ratio, case-insensitive) a page label must be to a missing one to be offered as its fix."""
+
+
+@dataclass
+class StageContext:
+    """What `check` knows about a stage beyond its page: its steps' labels, what its prerequisites would change."""
+
+    labels: set[str] = field(default_factory=set)  # every label the stage's steps name (lower case)
+    pending: dict[str, list[str]] = field(default_factory=dict)  # needed stage → labels a run would change there
+
+
+def stage_context(flow: Flow, stage: m.Stage, result: RunResult) -> StageContext:
+    """The context of ``stage`` in a check: set by the runner before the stage's steps run."""
+    from automation.engine.steps import arguments
+
+    chain, todo = set(), list(stage.needs)
+    while todo:
+        name = todo.pop()
+        if name not in chain:
+            chain.add(name)
+            with contextlib.suppress(KeyError):
+                todo.extend(flow.stage(name).needs)
+    pending = {
+        done.name: [str(step.facts.get("locator", "")) for step in done.steps if step.facts.get("pending")]
+        for done in result.stages
+        if done.name in chain
+    }
+    labels: set[str] = set()
+    for step in stage.steps:
+        raw = arguments(step)
+        spec = raw.get("field") if isinstance(raw, dict) else raw
+        if isinstance(spec, str | list):
+            labels.update(" ".join(str(c).lower().split()) for c in ui.field_candidates(spec))
+    return StageContext(labels, {name: found for name, found in pending.items() if found})
+
+
+def appears_later(s: Session, feature: str) -> str | None:
+    """The needed stage that would switch ``feature`` on, when a check saw it off there; else None."""
+    context = s.check_context
+    if not isinstance(context, StageContext):
+        return None
+    for stage, labels in context.pending.items():
+        if any((found := features.find_feature(label)) and found.label == feature for label in labels):
+            return stage
+    return None
+
+
+def appears_after_text(s: Session, feature: str) -> str:
+    return f"appears after stage {appears_later(s, feature)}: NetSuite shows it once {feature} is on"
 
 
 class NotCheckable(StepFailed):
@@ -76,8 +138,12 @@ def field_id(field: ui.Field) -> str:
         return ""
 
 
-def found(s: Session, item: str, field: ui.Field, want: str, note: str = "") -> None:
-    """Report a field a step found, and whether it is the widget the step will work."""
+def found(s: Session, item: str, field: ui.Field, want: str, note: str = "", pending: bool = False) -> None:
+    """Report a field a step found, and whether it is the widget the step will work.
+
+    ``pending``: a run would change it (a box not yet as wanted), so the stages that need this one
+    may meet fields that appear only after it (:func:`appears_later`).
+    """
     kind = field.kind()
     fid = field_id(field)
     facts: dict[str, Any] = {
@@ -94,6 +160,9 @@ def found(s: Session, item: str, field: ui.Field, want: str, note: str = "") -> 
     detail = f"by {field.found_by}" + (f", field id {fid}" if fid else "")
     if field.by_fallback:
         detail += f"; '{field.label}' has drifted: put '{field.matched}' first"
+    if pending:
+        facts["pending"] = True
+        detail += "; a run changes it"
     s.emit(item, "found", detail + (f"; {note}" if note else ""), facts)
 
 
@@ -167,20 +236,42 @@ def problem(s: Session, item: str, action: str, raw: Any, exc: StepFailed) -> No
         return
     facts: dict[str, Any] = {"problem": "missing", "message": exc.message}
     if isinstance(exc, ui.FieldNotFound):
-        facts.update(problem=exc.problem, count=exc.count, closest=exc.closest)
+        label = item[len(action) + 1 :] if item.startswith(action + " ") else ""
+        gate = features.gate_of(label, urlparse(s.page.url).path) if label else None
+        if exc.problem == "missing" and gate and appears_later(s, gate.feature):
+            s.emit(item, "unchecked", appears_after_text(s, gate.feature), {"feature": gate.feature})
+            return
+        closest = same_field(label, exc.closest, s.check_context) if label else exc.closest
+        facts.update(problem=exc.problem, count=exc.count, closest=closest)
         if exc.problem == "ambiguous":
             s.emit(item, "ambiguous", f"{exc.count} matches: {exc.message}; {exc.hint}", facts)
             return
-        if exc.closest:
-            ids = _label_ids(s, exc.closest)
-            shown = [f"'{c}'" + (f" (field id {ids[c]})" if ids.get(c) else "") for c in exc.closest]
+        if gate:
+            exc.hint = f"NetSuite shows it only once {gate.feature} is on"
+        if closest:
+            ids = _label_ids(s, closest)
+            shown = [f"'{c}'" + (f" (field id {ids[c]})" if ids.get(c) else "") for c in closest]
             detail = "closest labels: " + ", ".join(shown)
-            fix = suggest_fix(action, raw, exc.closest[0])
+            fix = suggest_fix(action, raw, closest[0])
             facts.update(closest_ids=ids, fix=fix)
             s.emit(item, "missing", f"{detail}; fix: {fix}" if fix else detail, facts)
             return
     hint = f" ({exc.hint})" if exc.hint else ""
     s.emit(item, "missing", exc.message + hint, facts)
+
+
+def same_field(label: str, closest: list[str], context: Any = None) -> list[str]:
+    """The page labels that may be ``label`` drifted: alike enough, and named by no other step of the stage."""
+    import difflib
+
+    used = context.labels if isinstance(context, StageContext) else set()
+    wanted = label.lower()
+    return [
+        c
+        for c in closest
+        if " ".join(c.lower().split()) not in used
+        and difflib.SequenceMatcher(None, wanted, c.lower()).ratio() >= SAME_FIELD
+    ]
 
 
 def _label_ids(s: Session, labels: list[str]) -> dict[str, str]:

@@ -198,6 +198,8 @@ class Runner:
         # In a plan, a stage whose prerequisites would change reads a page that may not be set up yet
         # (no TBA feature, no role): what it cannot read is reported as changing after them.
         pending = self._pending_prerequisites(stage, result) if self.options.plan else []
+        if self.options.check:  # what the stages it needs would still change (check.appears_later)
+            session.check_context = check.stage_context(self.flow, stage, result)
         self._timeout_cap_s = 5.0 if pending else None
         try:
             if stage.skip_if and not self.options.rotate and not self.options.check:

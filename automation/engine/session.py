@@ -38,6 +38,7 @@ class RecordState:
     dirty: bool = False
     created: bool = False
     reset_done: bool = False
+    terms: Any = None  # engine/terms.py: the Terms of Service windows of this page (Enable Features)
     skip_rest: bool = False  # find_record with skip_if_absent found nothing: the stage's later steps do nothing
 
 
@@ -73,6 +74,8 @@ class Session:
     generated_key: Any = None
     # OAuth 2.0 M2M: the Certificate IDs the list showed before the popup made a new one (store_key's diff).
     list_before: frozenset[str] | None = None
+    # `nsauto check`: what the stages this one needs would still change (engine/check.py StageContext).
+    check_context: Any = None
     _verified: VerifyResult | None = None
 
     def url(self, path: str) -> str:

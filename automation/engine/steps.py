@@ -12,11 +12,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from automation.engine import check
+from automation.engine import check, terms
 from automation.engine import model as m
 from automation.engine.session import Session
 from automation.engine.variables import as_bool
@@ -132,68 +131,69 @@ def step_check(s: Session, args: dict) -> None:
     if _new_record_pending(s):
         s.emit(item, "would-change", "new record")
         return
+    if _gated_and_off(s, spec, want, item):
+        return
     field = _field(s, spec)
+    state = ui.checkbox_state(field.box)
     if s.check:
-        return check.found(s, item, field, "checkbox", f"'{agree}' in a terms popup is never clicked" if agree else "")
-    if ui.checkbox_state(field.box) == want:
+        note = f"'{agree}' in a terms popup is never clicked" if agree else ""
+        return check.found(s, item, field, "checkbox", note, pending=state != want)
+    watch = terms.watch(s, agree) if agree else None
+    if watch is not None and not any(spec == seen for seen, _ in watch.ticks):
+        watch.ticks.append((spec, want))
+    if state == want:
         s.emit(item, "ok", "")
         return
     if s.plan:
         s.emit(item, "would-change", "now ticked" if not want else "now unticked")
         return
-    popups: list[Page] = []
-
-    def on_popup(popup: Page) -> None:
-        popups.append(popup)
-
-    s.page.on("popup", on_popup)
-    try:
-        s.before_action(field.box, item)
+    s.before_action(field.box, item)
+    window = want and watch is not None and watch.brings_terms(field)
+    if window:
+        assert watch is not None and agree
+        popup = watch.click_for_window(lambda: ui.click_checkbox(field.box, s.timeout_ms), label)
+        _agree_if_asked(s, popup, agree)
+    else:
         ui.click_checkbox(field.box, s.timeout_ms)
-        if agree:
-            _agree_if_asked(s, field, want, popups, agree)
-        _wait_checkbox(s, field, want, label)
-    finally:
-        s.page.remove_listener("popup", on_popup)
+    _wait_checkbox(s, field, want, label, watch)
     s.record.dirty = True
-    s.emit(item, "changed", "agreed to the terms" if agree and popups else "")
+    s.emit(item, "changed", "agreed to the terms" if window else "")
 
 
-def _agree_if_asked(s: Session, field: ui.Field, want: bool, popups: list[Page], agree: str) -> None:
-    """NetSuite leaves the box unticked until the terms popup is agreed to; wait for either."""
-    waited = 0.0
-    while not popups and ui.checkbox_state(field.box) != want:
-        try:
-            s.page.wait_for_event("popup", timeout=250)
-        except PlaywrightTimeout:
-            waited += 250
-            if waited >= s.timeout_ms:
-                raise StepFailed(f"ticking '{field.label}' neither took effect nor opened a popup") from None
-    if not popups:
-        return
-    popup = popups[0]
-    popup.wait_for_load_state("domcontentloaded", timeout=s.timeout_ms)
-    if not _logged_in(popup):
-        from automation.engine.recovery import SessionLost
+def _gated_and_off(s: Session, spec: Any, want: bool, item: str) -> bool:
+    """An untick of a box NetSuite shows only once its feature is on, on a page without that feature's section.
 
-        raise SessionLost(f"the popup '{agree}' opened NetSuite's login page: the session ended")
-    button = ui.button(popup, agree)
-    try:
-        button.wait_for(state="visible", timeout=s.timeout_ms)
-    except PlaywrightTimeout:
-        raise StepFailed(f"the popup '{popup.title()}' has no '{agree}' button") from None
-    if not popup.is_closed():
-        try:
-            with popup.expect_event("close", timeout=s.timeout_ms):
-                button.click(timeout=s.timeout_ms)
-        except PlaywrightTimeout:
-            pass  # some pages leave the window open; the checkbox state below is what counts
-        except PlaywrightError:
-            if not popup.is_closed():
-                raise  # else the window closed under the click, as it should (playwright#26900)
+    Such a box cannot be ticked, so there is nothing to untick; it is not a drifted label while none
+    of the section's fields is on the page (a drifted one leaves the others there). Decided on the
+    page as loaded (the form is ready), so it costs no wait.
+    """
+    if want:
+        return False
+    from automation.netsuite import features
+
+    path = urlparse(s.page.url).path
+    gate = next((g for c in ui.field_candidates(spec) if (g := features.gate_of(c, path))), None)
+    if gate is None:
+        return False
+    if s.check:
+        check.guard(s)
+    shown = {" ".join(x.lower().split()) for x in ui.page_labels(s.page)}
+    if any(" ".join(x.lower().split()) in shown for x in gate.labels):
+        return False
+    if s.check and check.appears_later(s, gate.feature):
+        s.emit(item, "unchecked", check.appears_after_text(s, gate.feature), {"feature": gate.feature})
+        return True
+    s.emit(item, "ok", f"not shown: {gate.feature} is off, so nothing can tick it")
+    return True
 
 
-def _wait_checkbox(s: Session, field: ui.Field, want: bool, label: str) -> None:
+def _agree_if_asked(s: Session, popup: Page, agree: str) -> None:
+    """Agree in the terms window the click opened; the box is read only afterwards (_wait_checkbox)."""
+    terms.agree_in(popup, agree, s.timeout_ms)
+
+
+def _wait_checkbox(s: Session, field: ui.Field, want: bool, label: str, watch: terms.TermsWatch | None = None) -> None:
+    """Wait for the box to read as wanted; a terms window meanwhile is agreed to by the page's watch."""
     handle = field.box.element_handle(timeout=s.timeout_ms)
     try:
         s.page.wait_for_function(
@@ -206,6 +206,8 @@ def _wait_checkbox(s: Session, field: ui.Field, want: bool, label: str) -> None:
             timeout=s.timeout_ms,
         )
     except PlaywrightTimeout:
+        if watch is not None and watch.errors:
+            raise StepFailed(f"'{label}' stayed {'unticked' if want else 'ticked'}: {watch.errors[-1]}") from None
         raise StepFailed(
             f"'{label}' stayed {'unticked' if want else 'ticked'} after the click",
             "a terms popup may need `agree: I Agree` on this step",
@@ -384,7 +386,9 @@ def step_save(s: Session, args: dict) -> None:
     ui.wait_new_document(s.page, s.timeout_ms, s.alerts, alerts_before)
     confirmation, error = ui.page_message(s.page)
     if error:
-        raise StepFailed(f"NetSuite refused the save: {error}", "fix the value NetSuite names, then run again")
+        if _terms_healed(s, args, error):
+            return
+        raise _refusal(s, error)
     new_id = parse_qs(urlparse(s.page.url).query).get("id")
     if s.record.existed is False:
         s.record.created = True
@@ -392,6 +396,46 @@ def step_save(s: Session, args: dict) -> None:
         s.record.record_id = new_id[0]
     s.record.dirty = False
     s.emit("save", "changed", confirmation or "")
+
+
+def _refusal(s: Session, error: str) -> StepFailed:
+    """A refused save as one line; a refusal for the Terms of Service says exactly that."""
+    from automation.netsuite.features import terms_refused
+
+    named = terms_refused(error)
+    if named is None:
+        return StepFailed(f"NetSuite refused the save: {error}", "fix the value NetSuite names, then run again")
+    which = ", ".join(named) or "a feature"
+    return StepFailed(
+        f"NetSuite refused the save: the SuiteCloud Terms of Service were not agreed to for {which}",
+        "run again; if it repeats, tick the box in Enable Features by hand and click I Agree in the window",
+    )
+
+
+def _terms_healed(s: Session, args: dict, error: str) -> bool:
+    """After a refusal for the terms: tick the stage's boxes again waiting for the windows of the
+    features it names, agree, and save again. True when that save went through.
+
+    Each refusal must name a feature not learned before (a late window of another feature may have
+    been taken for this one's), so this ends after at most one round per feature."""
+    from automation.netsuite.features import terms_refused
+
+    named = terms_refused(error)
+    watch = s.record.terms
+    if not named or not isinstance(watch, terms.TermsWatch) or set(named) <= watch.learned:
+        return False
+    watch.learned.update(named)
+    s.emit("save", "ok", f"refused for the terms of {', '.join(named)}: ticking again and agreeing")
+    watch.close_stale()
+    for spec, want in list(watch.ticks):
+        field = _field(s, spec)
+        if want and ui.checkbox_state(field.box) and field.label in named:  # ticked without the agreement
+            ui.click_checkbox(field.box, s.timeout_ms)
+            _wait_checkbox(s, field, False, field.label, watch)
+        step_check(s, {"field": spec, "value": want, "agree": watch.agree})
+    s.record.dirty = True
+    step_save(s, args)
+    return True
 
 
 def step_click(s: Session, args: dict) -> None:

@@ -6,11 +6,19 @@ shared/reference/netsuite-ui.md section 2; the internal ids are guesses (G) kept
 documentation and checks through SuiteScript, never for locating page elements.
 
 ``terms_of_service`` marks the checkboxes that open the "SuiteCloud Terms of Service" window,
-which needs an "I Agree" before the page can be saved (H for the window and button).
+which needs an "I Agree" before the page can be saved (H for the window and button). It says when
+to wait for that window after a click; a window of another feature is still agreed to (the engine
+watches the page for the whole stage), and a save NetSuite refuses for the terms names the features
+it is about (:func:`terms_refused`).
+
+``GATED`` lists the fields NetSuite shows only once a feature is on (M: shared/reference section 5,
+"Feature-gated"): the integration record's Token-based Authentication section and its OAuth 2.0
+sections.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -50,6 +58,72 @@ def find_feature(label: str) -> Feature | None:
 def all_labels() -> list[str]:
     """Every feature label in the table, in page order."""
     return [f.label for f in _TABLE]
+
+
+def brings_terms(label: str) -> bool:
+    """True when ticking this feature opens the SuiteCloud Terms of Service (the H list)."""
+    feature = find_feature(label)
+    return bool(feature and feature.terms_of_service)
+
+
+_TERMS_REFUSED = re.compile(r"terms\s+of\s+service\s+to\s+enable\s*:?\s*(?P<names>.+?)\.?\s*$", re.I | re.S)
+
+
+def terms_refused(message: str) -> list[str] | None:
+    """The features a save refusal names for want of the terms agreement, or None for another refusal.
+
+    "You must agree to the SuiteCloud Terms of Service to enable: REST Web Services, OAuth 2.0"
+    → ["REST Web Services", "OAuth 2.0"]. A message that names the terms but no feature gives [].
+    """
+    if not re.search(r"terms\s+of\s+service", message or "", re.I):
+        return None
+    found = _TERMS_REFUSED.search(message)
+    if not found:
+        return []
+    names = [name.strip() for name in found.group("names").split(",") if name.strip()]
+    return [feature.label if (feature := find_feature(name)) else name for name in names]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Fields of one page that NetSuite shows only once ``feature`` is on."""
+
+    feature: str
+    page: str  # the path of the page that holds them (H: the flows open it)
+    labels: tuple[str, ...]
+
+
+INTEGRATION_PAGE = "/app/common/integration/integrapp.nl"
+
+GATED: tuple[Gate, ...] = (
+    Gate(
+        "Token-Based Authentication",
+        INTEGRATION_PAGE,
+        ("Token-based Authentication", "TBA: Authorization Flow", "Callback URL", "TBA: issuetoken Endpoint"),
+    ),
+    Gate(
+        "OAuth 2.0",
+        INTEGRATION_PAGE,
+        (
+            "Authorization Code Grant",
+            "Client Credentials (Machine to Machine) Grant",
+            "Redirect URI",
+            "Public Client",
+            "RESTlets",
+            "REST Web Services",
+            "SuiteAnalytics Connect",
+        ),
+    ),
+)
+
+
+def gate_of(label: str, path: str) -> Gate | None:
+    """The gate of the field labelled ``label`` on the page at ``path``, if NetSuite hides it until a feature is on."""
+    wanted = " ".join(label.lower().split())
+    for gate in GATED:
+        if path.rstrip("/").endswith(gate.page) and any(" ".join(x.lower().split()) == wanted for x in gate.labels):
+            return gate
+    return None
 
 
 def all_names() -> list[str]:

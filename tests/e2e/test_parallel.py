@@ -156,8 +156,9 @@ def test_stage_graph_of_the_tba_flow():
     assert graph.width() == 2
     chain, total = graph.critical_path()
     assert chain == ["login", "features", "role", "employee-role", "token"] and total == 5
-    # After login, features heads the longer chain: it goes first, integration beside it.
-    assert graph.ready(["features", "integration"], {"login"}) == ["features", "integration"]
+    # Integration's boxes show only once their features are on: after features, beside role.
+    assert graph.ready(["features", "integration"], {"login"}) == ["features"]
+    assert graph.ready(["role", "integration"], {"login", "features"}) == ["role", "integration"]
     assert graph.writes["integration"].isdisjoint(graph.writes["features"] | graph.writes["role"])
     assert graph.writes["login"] == frozenset()
     # --from role: features and login are not selected, so role and integration are free at once.

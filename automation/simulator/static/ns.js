@@ -458,7 +458,7 @@
         NS.setCheckbox(f, false);
         return;
       }
-      var name = "suitecloudterms_" + f + "_" + ++termsOpened; // never a closing window of the same name
+      var name = "suitecloudterms_" + f + "_" + Date.now() + "_" + ++termsOpened; // never an older window
       termsWindows[f] = name;
       var win = window.open(data.tos_url + encodeURIComponent(f), name, "width=720,height=640,scrollbars=yes");
       // A window closed without an answer (no pagehide when the browser just drops it) unticks too.
