@@ -47,6 +47,14 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def _serve(self) -> None:
+        arrived = time.time()
+        try:
+            self._serve_one()
+        finally:
+            if self.server.log_requests:  # when each request came and its answer went: bench/bench.py's client time
+                sys.stderr.write(f"timing {arrived:.4f} {time.time():.4f} {self.command} {self.path}\n")
+
+    def _serve_one(self) -> None:
         if self.server.stopping:
             self.close_connection = True
             self._send(Response(503, b"simulator stopped", "text/plain"))
