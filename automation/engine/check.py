@@ -110,6 +110,12 @@ def appears_later(s: Session, feature: str) -> str | None:
     return None
 
 
+def section_shown(s: Session, gate: features.Gate) -> bool:
+    """Whether any field of a feature-gated section is on the page: then a missing one of it has drifted."""
+    shown = {" ".join(x.lower().split()) for x in ui.page_labels(s.page)}
+    return any(" ".join(x.lower().split()) in shown for x in gate.labels)
+
+
 def appears_after_text(s: Session, feature: str) -> str:
     return f"appears after stage {appears_later(s, feature)}: NetSuite shows it once {feature} is on"
 
@@ -238,7 +244,7 @@ def problem(s: Session, item: str, action: str, raw: Any, exc: StepFailed) -> No
     if isinstance(exc, ui.FieldNotFound):
         label = item[len(action) + 1 :] if item.startswith(action + " ") else ""
         gate = features.gate_of(label, urlparse(s.page.url).path) if label else None
-        if exc.problem == "missing" and gate and appears_later(s, gate.feature):
+        if exc.problem == "missing" and gate and appears_later(s, gate.feature) and not section_shown(s, gate):
             s.emit(item, "unchecked", appears_after_text(s, gate.feature), {"feature": gate.feature})
             return
         closest = same_field(label, exc.closest, s.check_context) if label else exc.closest

@@ -177,8 +177,7 @@ def _gated_and_off(s: Session, spec: Any, want: bool, item: str) -> bool:
         return False
     if s.check:
         check.guard(s)
-    shown = {" ".join(x.lower().split()) for x in ui.page_labels(s.page)}
-    if any(" ".join(x.lower().split()) in shown for x in gate.labels):
+    if check.section_shown(s, gate):
         return False
     if s.check and check.appears_later(s, gate.feature):
         s.emit(item, "unchecked", check.appears_after_text(s, gate.feature), {"feature": gate.feature})
