@@ -42,6 +42,16 @@ def _common(parser: argparse.ArgumentParser, account: bool = True) -> None:
     parser.add_argument("--debug", action="store_true", help="log everything, show tracebacks")
 
 
+def _capture_flags(parser: argparse.ArgumentParser) -> None:
+    """check and inspect: save every page they read, sanitized, for a bug report (docs/real-netsuite.md)."""
+    parser.add_argument(
+        "--capture", type=Path, metavar="DIR", help="save each page read, sanitized, in DIR (a new directory)"
+    )
+    parser.add_argument(
+        "--capture-report", action="store_true", help="with --capture: list what was replaced, by kind, with counts"
+    )
+
+
 def _browser_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flow", type=Path, help="top-level flow (default: flows/setup.yaml)")
     parser.add_argument(
@@ -157,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(check)
     _browser_flags(check)
+    _capture_flags(check)
 
     inspect = sub.add_parser(
         "inspect", help="read-only: print a page's form as NetSuite describes it (labels, field ids, widgets)"
@@ -166,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("page", nargs="+", help="stage names (e.g. role) or NetSuite paths (e.g. /app/setup/role.nl)")
     inspect.add_argument("--format", choices=["text", "yaml", "json"], default="text", help="yaml: flow steps")
     inspect.add_argument("--options", type=int, default=10, metavar="N", help="dropdown options to list (default 10)")
+    _capture_flags(inspect)
 
     sim = sub.add_parser("simulator", help="run the bundled NetSuite imitation")
     sim.add_argument(

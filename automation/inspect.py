@@ -136,6 +136,9 @@ def describe(page: Page, options: int, timeout_ms: float) -> dict[str, Any]:
     data["mode"] = _mode(page.url, data)
     if options > 0:
         _read_options(page, data, options, timeout_ms)
+    from automation.capture.writer import offer
+
+    offer(page, "inspect " + data["url"])  # `--capture`: the page as read, opened lists included
     return data
 
 
@@ -346,6 +349,10 @@ def run_inspect(config: Config, flow: Flow, account: Account, args: argparse.Nam
         target = prepared.target
         return log_in(page, target.ui_url, target.account_id, credentials_for(account), timeout_ms, redactor.add)
 
+    from automation.capture import writer
+    from automation.engine.check import finish_capture, start_capture
+
+    writer.ACTIVE = start_capture(config, account, args, "inspect")
     try:
         with sync_playwright() as pw:
             browser = launch(pw, browser_options)
@@ -373,6 +380,9 @@ def run_inspect(config: Config, flow: Flow, account: Account, args: argparse.Nam
 
         logging.getLogger("nsauto").removeHandler(handler)
         handler.close()
+        capturer, writer.ACTIVE = writer.ACTIVE, None
+    if capturer is not None:
+        finish_capture(capturer, args)
     if not pages:
         print(f"nsauto: {', '.join(args.page)} opens no NetSuite page", file=sys.stderr)
         return ExitCode.OK

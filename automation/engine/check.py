@@ -434,7 +434,29 @@ def run_check(config: Config, flow: Flow, account: Account, args: argparse.Names
         executable=args.executable or (str(config.browser.executable) if config.browser.executable else None),
         connect=args.connect or config.browser.connect,
     )
-    result = run_account(config, account, flow, options, browser, CheckReporter(verbose=args.debug))
+    capturer = start_capture(config, account, args, "check")
+    result = run_account(config, account, flow, options, browser, CheckReporter(verbose=args.debug), capturer)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
+    if capturer is not None:
+        finish_capture(capturer, args)
     return exit_code(result)
+
+
+def start_capture(config: Config, account: Account, args: argparse.Namespace, command: str) -> Any:
+    """`--capture DIR`: a capturer (automation/capture) for the run, or None."""
+    if not getattr(args, "capture", None):
+        return None
+    from automation.capture.writer import Capturer, run_secrets
+    from automation.engine.variables import variables_for
+
+    variables = variables_for(config, account)
+    return Capturer(args.capture, account.account_id, run_secrets(account), command, variables)
+
+
+def finish_capture(capturer: Any, args: argparse.Namespace) -> None:
+    """Sanitize and write the capture (nothing is written when a secret survived), then say where."""
+    from automation.capture.writer import summary
+
+    for line in summary(capturer.write(), getattr(args, "capture_report", False)):
+        print(line, file=sys.stderr)

@@ -101,14 +101,27 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def _make_server(host: str, port: int, db: str, latency_ms: int, account_id: str, ui_variant: str = "") -> _Server:
+def _make_server(
+    host: str, port: int, db: str, latency_ms: int, account_id: str, ui_variant: str = "", replay: str | None = None
+) -> _Server:
     store = Store(db)
     try:
         server = _Server((host, port), _Handler)
     except OSError:
         store.close()
         raise
-    server.app = App(store, account_id, Settings(latency_ms=latency_ms, variant=ui_variant))
+    settings = Settings(latency_ms=latency_ms, variant=ui_variant)
+    if replay:  # a sanitized capture's pages, read-only (replay.py); login through the simulator's own pages
+        from automation.simulator.replay import ReplayApp
+
+        try:
+            server.app = ReplayApp(store, account_id, settings, directory=replay)
+        except ValueError:
+            server.server_close()
+            store.close()
+            raise
+        return server
+    server.app = App(store, account_id, settings)
     return server
 
 
@@ -160,9 +173,12 @@ def start_in_thread(
     latency_ms: int = 0,
     account_id: str = demo.ACCOUNT_ID,
     ui_variant: str = "",
+    replay: str | None = None,
 ) -> SimulatorHandle:
-    """Start a simulator on a background thread; `port=0` picks a free port (see `.url`)."""
-    server = _make_server(host, port, db, latency_ms, normalize_account_id(account_id), ui_variant)
+    """Start a simulator on a background thread; `port=0` picks a free port (see `.url`).
+
+    ``replay``: a capture directory (`nsauto check --capture`) served read-only (replay.py)."""
+    server = _make_server(host, port, db, latency_ms, normalize_account_id(account_id), ui_variant, replay)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="ns-simulator", daemon=True
     )
@@ -221,6 +237,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="draw every dial at random from seed N (printed; --dial options still win)",
     )
+    p.add_argument(
+        "--replay",
+        metavar="DIR",
+        help="serve a sanitized capture (nsauto check --capture DIR) read-only; log in as the demo user",
+    )
     return p
 
 
@@ -256,8 +277,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simulator: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     db = args.db or str(default_db_path(account_id))
+    if args.replay:
+        from automation.simulator.replay import CaptureInvalid, load
+
+        try:
+            index, _ = load(args.replay)
+            if args.account_id == demo.ACCOUNT_ID:  # the capture's own (placeholder) account id
+                account_id = normalize_account_id(str(index.get("account_id") or account_id))
+        except (CaptureInvalid, ValueError) as exc:
+            print(f"simulator: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        db = args.db or ":memory:"  # the login's demo data only: nothing of the replay is stored
     try:
-        server = _make_server(args.host, args.port, db, args.latency_ms, account_id, args.variant)
+        server = _make_server(args.host, args.port, db, args.latency_ms, account_id, args.variant, args.replay)
     except OSError as exc:
         print(f"simulator: cannot listen on {args.host}:{args.port} or open {db}: {exc}", file=sys.stderr)
         return EXIT_ENVIRONMENT
@@ -272,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     print(f"NetSuite simulator on http://{args.host}:{port} (account {account_id})", flush=True)
+    if args.replay:
+        print(f"replaying {args.replay} ({len(server.app.pages)} pages, read-only)", flush=True)
     if chosen:
         seed = f" (seed {args.dials_seed})" if args.dials_seed is not None else ""
         print(f"dials{seed}: " + " ".join(f"{k}={v}" for k, v in chosen.items()), flush=True)
