@@ -1,18 +1,20 @@
-"""nsauto against its critical path: one account, many accounts in parallel, memory, start-up.
+"""nsauto against its critical path and against a plain script, at NetSuite's own page latency.
 
 Prints figures; asserts nothing about time (machines differ). Run it inside a keyring session:
 
-    scripts/with-keyring --isolated .venv/bin/python bench/bench.py [--latency-ms 400]
+    scripts/with-keyring --isolated .venv/bin/python bench/bench.py [--slow] [--fleet 20:10] [--baselines]
 
 What it does, each against fresh simulators (one simulator process per account, account ids
-1000001_SB1, 1000002_SB1, ..., every HTML request delayed by --latency-ms):
+1000001_SB1, 1000002_SB1, ..., every HTML request delayed by the latency, 400 ms; --slow adds 1000 ms):
   1. the lower bound: latency × the page loads along the longest chain of the stage graph,
      counted from the flow files (bench/pageloads.py says how);
-  2. one account: nsauto's wall time (process start to exit) and its ratio to the bound; also with
-     --serial (stages one after another) and at 0 ms latency (nsauto's own work);
-  3. 1, 5 and 20 accounts with `run --all --parallel` (5 and 10): wall time, ratio to one account,
-     and the peak memory of nsauto's whole process tree (Python, Node drivers, browser server,
-     Chromium), sampled from /proc, per extra concurrent account;
+  2. one account: nsauto's wall time (process start to exit) and the reference's (bench/reference.py:
+     the same page visits as a plain sequential Playwright script), their ratios to the bound and to
+     each other, the client time between page loads per stage (from the simulator's request log: the
+     time between a page's answer and the next request), and the CPU seconds of each process tree;
+     --baselines adds --serial and 0 ms runs and the floor (Playwright and Chromium alone);
+  3. with --fleet (slow): `run --all --parallel` wall time, ratio to one account, CPU per account,
+     and the peak memory of nsauto's whole process tree per extra concurrent account;
   4. `nsauto --help` and `nsauto validate`: start-up time, and Playwright must not be imported.
 """
 
@@ -28,22 +30,25 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from automation.demo import DEMO_SETUP  # noqa: E402
+from automation.engine.graph import StageGraph  # noqa: E402
+from automation.engine.loader import Flow  # noqa: E402
 from bench.floor import CONTEXTS as FLOOR_CONTEXTS  # noqa: E402
 from bench.floor import FILLS as FLOOR_FILLS  # noqa: E402
-from bench.pageloads import RULES, lower_bound, per_stage  # noqa: E402
+from bench.pageloads import RULES, lower_bound, paths_of, per_stage  # noqa: E402
 from bench.proctree import PeakSampler, Sample, cpu_seconds, sample  # noqa: E402
 
 PASSWORD = "Simulator-Passw0rd!"
 TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 SETUP = DEMO_SETUP.format(email="admin@example.com")
-PAGE_REQUEST = re.compile(r'"(GET|POST) (?!/ui/|/images/|/favicon|/services/|/__sim/)\S+')
 
 
 @dataclass
@@ -125,76 +130,153 @@ class Measured:
     processes: int
     cpu_s: float
     others_s: float  # CPU the rest of the machine used meanwhile (other users' work, not the simulators)
+    cpu_kinds: dict[str, float] = field(default_factory=dict)
+    requests: list[Request] = field(default_factory=list)  # the first simulator's, with logging on
+    started_at: float = 0.0  # epoch seconds, as the simulator's log
+    ended_at: float = 0.0
 
 
-def run_nsauto(label: str, count: int, parallel: int, latency_ms: int, first: int, extra: list[str]) -> Measured:
-    """Fresh simulators and a fresh NSAUTO_HOME; nsauto as a child process, its tree sampled."""
-    with tempfile.TemporaryDirectory(prefix="nsauto-bench-") as tmp:
-        folder = Path(tmp)
-        sims = start_simulators(count, latency_ms, first)
-        try:
-            config = write_config(folder, sims)
-            command = [sys.executable, "-m", "automation", "run", "--config", str(config), "--json", *extra]
-            command += ["--all", "--parallel", str(parallel)] if count > 1 else ["--account", "a00"]
-            started = time.monotonic()
-            busy_before, own_before = machine_busy_s(), cpu_seconds(os.getpid()) or 0.0
-            process = subprocess.Popen(
-                command, cwd=folder, env=env_for(folder / "home"), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-            )
-            with PeakSampler(process.pid) as sampler:
-                out, err = process.communicate()
-            wall = time.monotonic() - started
-            busy = machine_busy_s() - busy_before - ((cpu_seconds(os.getpid()) or 0.0) - own_before)  # not the sampler
-            simulators = sum(cpu_seconds(sim.process.pid) or 0.0 for sim in sims)
-        finally:
-            stop_simulators(sims)
-    try:
-        data = json.loads(out)
-    except ValueError:
-        data = []
-    results = data if isinstance(data, list) else [data]
-    if process.returncode != 0:
-        print(f"  ! {label}: exit {process.returncode}\n{err.decode()[-2000:]}", file=sys.stderr)
-    in_run = max((r.get("seconds", 0.0) for r in results), default=0.0)
-    return Measured(
+@dataclass(frozen=True)
+class Request:
+    """One request as the simulator logged it: when it came, when its answer went (epoch seconds)."""
+
+    arrived: float
+    answered: float
+    method: str
+    path: str
+
+    @property
+    def page(self) -> str:
+        return urlsplit(self.path).path
+
+
+TIMING = re.compile(r"^timing (\S+) (\S+) (\S+) (\S+)$", re.M)
+NOT_PAGES = ("/ui/", "/images/", "/favicon", "/services/", "/__sim/")
+
+
+def page_requests(log: Path | None) -> list[Request]:
+    """The page requests (no scripts, images or REST) of a simulator's --log-requests output."""
+    if log is None or not log.exists():
+        return []
+    found = [Request(float(a), float(b), method, path) for a, b, method, path in TIMING.findall(log.read_text())]
+    return sorted((r for r in found if not r.path.startswith(NOT_PAGES)), key=lambda r: r.arrived)
+
+
+def measured_tree(
+    label: str, count: int, parallel: int, command: list[str], cwd: Path, env: dict[str, str], sims: list[Simulator]
+) -> tuple[Measured, bytes, bytes]:
+    """Run ``command`` as a child process and sample its whole process tree."""
+    started, started_at = time.monotonic(), time.time()
+    busy_before, own_before = machine_busy_s(), cpu_seconds(os.getpid()) or 0.0
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with PeakSampler(process.pid) as sampler:
+        out, err = process.communicate()
+    wall, ended_at = time.monotonic() - started, time.time()
+    busy = machine_busy_s() - busy_before - ((cpu_seconds(os.getpid()) or 0.0) - own_before)  # not the sampler
+    simulators = sum(cpu_seconds(sim.process.pid) or 0.0 for sim in sims)
+    row = Measured(
         label,
         count,
         parallel,
         wall,
-        in_run,
+        0.0,
         process.returncode,
         sampler.peak_rss,
         sampler.peak_pss,
         sampler.peak_processes,
         sampler.cpu_s,
         max(0.0, busy - sampler.cpu_s - simulators),
+        sampler.cpu_by_kind(),
+        started_at=started_at,
+        ended_at=ended_at,
     )
+    if process.returncode != 0:
+        print(f"  ! {label}: exit {process.returncode}\n{err.decode()[-2000:]}", file=sys.stderr)
+    return row, out, err
+
+
+def run_nsauto(
+    label: str, count: int, parallel: int, latency_ms: int, first: int, extra: list[str], log: bool = False
+) -> Measured:
+    """Fresh simulators and a fresh NSAUTO_HOME; nsauto as a child process, its tree sampled."""
+    with tempfile.TemporaryDirectory(prefix="nsauto-bench-") as tmp:
+        folder = Path(tmp)
+        sims = start_simulators(count, latency_ms, first, log_dir=folder if log else None)
+        try:
+            config = write_config(folder, sims)
+            command = [sys.executable, "-m", "automation", "run", "--config", str(config), "--json", *extra]
+            command += ["--all", "--parallel", str(parallel)] if count > 1 else ["--account", "a00"]
+            row, out, _ = measured_tree(label, count, parallel, command, folder, env_for(folder / "home"), sims)
+        finally:
+            stop_simulators(sims)
+        row.requests = page_requests(sims[0].log)
+    try:
+        data = json.loads(out)
+    except ValueError:
+        data = []
+    results = data if isinstance(data, list) else [data]
+    row.in_run_s = max((r.get("seconds", 0.0) for r in results), default=0.0)
+    return row
+
+
+def run_reference(latency_ms: int, first: int) -> Measured:
+    """bench/reference.py against a fresh simulator, its tree sampled and its requests logged."""
+    with tempfile.TemporaryDirectory(prefix="nsauto-bench-") as tmp:
+        folder = Path(tmp)
+        sims = start_simulators(1, latency_ms, first, log_dir=folder)
+        try:
+            command = [sys.executable, "-m", "bench.reference", sims[0].url, sims[0].account_id]
+            env = {**os.environ, "PYTHONPATH": str(ROOT)}
+            row, out, _ = measured_tree("reference", 1, 1, command, ROOT, env, sims)
+        finally:
+            stop_simulators(sims)
+        row.requests = page_requests(sims[0].log)
+    try:
+        row.in_run_s = float(json.loads(out.decode().strip().splitlines()[-1])["seconds"])
+    except (ValueError, IndexError, KeyError):
+        row.rc = row.rc or 1
+    return row
+
+
+@dataclass
+class StageTime:
+    stage: str
+    requests: int
+    client_s: float  # the stage's own gaps: from a page's answer to the stage's next request
+    lead_in_s: float  # from the end of what the stage waits for to its first request
+
+
+def client_time(flow: Flow, row: Measured) -> list[StageTime]:
+    """Client time between page loads, per stage: each page request goes to the stage that reads that
+    path (bench/pageloads.py's paths_of; a list two stages read goes to the first that has not read it
+    yet), the login stage takes the rest. A stage's lead-in counts from the last answer of the stages it
+    needs (the login's: from the process start)."""
+    graph = StageGraph.of(flow)
+    pages, lists = paths_of(flow)
+    left = {name: Counter(counted) for name, counted in lists.items()}
+    mine: dict[str, list[Request]] = {name: [] for name in graph.order}
+    for request in row.requests:
+        candidates = [n for n in graph.order if request.page in pages[n] or request.page in lists[n]]
+        chosen = next((n for n in candidates if request.page in pages[n] or left[n][request.page] > 0), None)
+        chosen = chosen or (candidates[-1] if candidates else graph.order[0])
+        if left.get(chosen, Counter())[request.page] > 0:
+            left[chosen][request.page] -= 1
+        mine[chosen].append(request)
+    times = []
+    for name in graph.order:
+        got = mine[name]
+        gaps = sum(max(0.0, b.arrived - a.answered) for a, b in itertools.pairwise(got))
+        before = [r.answered for need in graph.needs[name] for r in mine[need]]
+        ready = max(before, default=row.started_at)
+        lead = max(0.0, got[0].arrived - ready) if got else 0.0
+        times.append(StageTime(name, len(got), gaps, lead))
+    return times
 
 
 def machine_busy_s() -> float:
     """CPU seconds all cores spent busy since boot (/proc/stat: everything but idle and iowait)."""
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def count_page_requests(latency_ms: int) -> int:
-    """Page requests the simulator really served in one single-account run (checks the flow count)."""
-    with tempfile.TemporaryDirectory(prefix="nsauto-bench-") as tmp:
-        folder = Path(tmp)
-        sims = start_simulators(1, latency_ms, 9000001, log_dir=folder)
-        try:
-            config = write_config(folder, sims)
-            subprocess.run(
-                [sys.executable, "-m", "automation", "run", "--config", str(config), "--account", "a00"],
-                cwd=folder,
-                env=env_for(folder / "home"),
-                capture_output=True,
-                check=False,
-            )
-        finally:
-            stop_simulators(sims)
-        log = sims[0].log.read_text() if sims[0].log else ""
-    return len(PAGE_REQUEST.findall(log))
 
 
 @dataclass
@@ -260,8 +342,10 @@ def startup(args: list[str], env: dict[str, str], cwd: Path, repeat: int = 7) ->
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--latency-ms", type=int, default=400, help="simulated NetSuite latency per page (400)")
-    parser.add_argument("--fleet", default="5:5,20:10", help="accounts:parallel runs (default 5:5,20:10)")
-    parser.add_argument("--skip-baselines", action="store_true", help="no --serial and 0 ms runs")
+    parser.add_argument("--slow", action="store_true", help="also one account at 1000 ms per page")
+    parser.add_argument("--repeat", type=int, default=1, help="one-account runs per latency; the median is shown")
+    parser.add_argument("--fleet", default="", help="accounts:parallel runs, e.g. 5:5,20:10 (slow; none by default)")
+    parser.add_argument("--baselines", action="store_true", help="also --serial, 0 ms and the floor")
     args = parser.parse_args()
     if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
         print("run me inside a keyring session: scripts/with-keyring --isolated .venv/bin/python bench/bench.py")
@@ -271,7 +355,6 @@ def main() -> int:
     from automation.engine.loader import load_flow
     from automation.engine.variables import variables_for
 
-    latency_s = args.latency_ms / 1000
     load = os.getloadavg()
     print(f"nsauto benchmark: simulator latency {args.latency_ms} ms per page; {os.cpu_count()} CPUs, ", end="")
     print(f"load average {load[0]:.2f} at start")
@@ -290,7 +373,8 @@ def main() -> int:
         finally:
             stop_simulators(sims)
 
-    chain, loads, bound = lower_bound(flow, variables, latency_s)
+    latencies = [args.latency_ms] + ([1000] if args.slow and args.latency_ms != 1000 else [])
+    chain, loads, _ = lower_bound(flow, variables, 1.0)
     stage = per_stage(flow, variables)
     print("\n1. Lower bound (critical path), counted from the flow files; page loads per step:")
     for step, rule in RULES.items():
@@ -298,47 +382,93 @@ def main() -> int:
     print("   per stage: " + ", ".join(f"{s.stage} {stage(s.stage)}" for s in flow.stages))
     print(f"   longest chain: {' → '.join(chain)} = {loads} page loads")
     total = sum(stage(s.stage) for s in flow.stages)
-    print(f"   bound = {loads} × {args.latency_ms} ms = {bound:.1f} s  (all stages in turn: {total} loads)")
-    seen = count_page_requests(args.latency_ms)
-    print(f"   check: the simulator served {seen} page requests in one run; the flow count says {total}")
+    for latency in latencies:
+        seconds = loads * latency / 1000
+        print(f"   bound = {loads} × {latency} ms = {seconds:.1f} s  (all stages in turn: {total} loads)")
 
-    floor = measure_floor(total)
-    (start_s, start_cpu), (loads_s, loads_cpu), (fills_s, fills_cpu) = floor.startup, floor.loads, floor.fills
-    floor_one = start_s + bound
-    print("   the floor on this machine: Playwright and Chromium alone, no nsauto (bench/floor.py):")
-    print(f"     start-up to a ready page:      {start_s:.2f} s wall, {start_cpu:.1f} CPU s")
-    print(
-        f"     a plain page load (0 ms):      {loads_s / total * 1000:.0f} ms wall, "
-        f"{loads_cpu / total * 1000:.0f} ms CPU  ({total} loads: {loads_s:.1f} s, {loads_cpu:.1f} CPU s)"
-    )
-    fill_ms, fill_cpu_ms = fills_s / FLOOR_FILLS * 1000, fills_cpu / FLOOR_FILLS * 1000
-    print(f"     one action (a fill):           {fill_ms:.0f} ms wall, {fill_cpu_ms:.0f} ms CPU")
-    print(
-        f"     one more context and page:     {floor.context_rss_mib:.0f} MiB RSS, "
-        f"{floor.context_pss_mib:.0f} MiB PSS (what the browser alone needs per extra account)"
-    )
-    print(f"     so one account takes at least start-up + bound = {floor_one:.1f} s = {floor_one / bound:.2f} × bound")
+    ones: dict[int, Measured] = {}
+    for n, latency in enumerate(latencies):
+        bound = loads * latency / 1000
+        print(f"\n2. One account at {latency} ms per page (bound {bound:.1f} s)")
+        pairs = []
+        for attempt in range(args.repeat):  # alternate, so a busy minute hits both alike
+            first = 1000001 + 100_000 * n + 1000 * attempt
+            ours = run_nsauto("nsauto", 1, 1, latency, first, [], log=True)
+            pairs.append((ours, run_reference(latency, first + 500)))
+        ns = _median(pairs, 0)
+        ref = _median(pairs, 1)
+        ones[latency] = ns
+        if args.repeat > 1:
+            print("   walls: nsauto " + ", ".join(f"{p[0].wall_s:.1f}" for p in pairs), end="")
+            print("; reference " + ", ".join(f"{p[1].wall_s:.1f}" for p in pairs) + " (medians below)")
+        header = f"   {'':<22} {'wall s':>7} {'× bound':>8} {'× ref':>6} {'pages':>6} {'CPU s':>6} {'PSS MiB':>8}  rc"
+        print(header)
+        for row in (ns, ref):
+            print(
+                f"   {row.label:<22} {row.wall_s:>7.2f} {row.wall_s / bound:>8.2f} {row.wall_s / ref.wall_s:>6.2f} "
+                f"{len(row.requests):>6} {row.cpu_s:>6.1f} {row.peak_pss_mib:>8.0f}  {row.rc}"
+            )
+        print("   client time between page loads per stage (s): lead-in (from what it waits for) + within")
+        print(f"   {'stage':<16} {'nsauto':>16} {'reference':>16}")
+        for mine, theirs in zip(client_time(flow, ns), client_time(flow, ref), strict=True):
+            print(
+                f"   {mine.stage:<16} {mine.lead_in_s:>5.2f} + {mine.client_s:>4.2f} ({mine.requests:>2}) "
+                f"{theirs.lead_in_s:>5.2f} + {theirs.client_s:>4.2f} ({theirs.requests:>2})"
+            )
+        for row in (ns, ref):
+            tail = row.ended_at - max((r.answered for r in row.requests), default=row.ended_at)
+            kinds = ", ".join(f"{k} {v:.1f}" for k, v in sorted(row.cpu_kinds.items(), key=lambda kv: -kv[1]))
+            print(f"   {row.label}: after the last page {tail:.2f} s; CPU s by process: {kinds}")
 
-    print("\n2. One account")
-    one = run_nsauto("1 account", 1, 1, args.latency_ms, 1000001, [])
-    print(f"   nsauto run: {one.wall_s:.1f} s wall (stages: {one.in_run_s:.1f} s), {one.wall_s / bound:.2f} × bound")
-    print(f"   above start-up + bound ({floor_one:.1f} s): {one.wall_s - floor_one:.1f} s of nsauto's own work")
-    if not args.skip_baselines:
-        serial = run_nsauto("1 account --serial", 1, 1, args.latency_ms, 1100001, ["--serial"])
-        zero = run_nsauto("1 account at 0 ms", 1, 1, 0, 1200001, [])
+    one = ones[args.latency_ms]
+    bound = loads * args.latency_ms / 1000
+    if args.baselines:
+        print("\n2b. Baselines")
+        serial = run_nsauto("1 account --serial", 1, 1, args.latency_ms, 1300001, ["--serial"])
+        zero = run_nsauto("1 account at 0 ms", 1, 1, 0, 1400001, [])
         print(f"   --serial:   {serial.wall_s:.1f} s wall (stages: {serial.in_run_s:.1f} s)")
         print(f"   at 0 ms latency (nsauto's own work): {zero.wall_s:.1f} s wall (stages: {zero.in_run_s:.1f} s)")
+        print_floor(measure_floor(total), bound)
 
-    print("\n3. Many accounts (one simulator each, one shared Chromium)")
     rows = [one]
-    for index, spec in enumerate(args.fleet.split(",")):
+    for index, spec in enumerate(s for s in args.fleet.split(",") if s):
         count, parallel = (int(x) for x in spec.split(":"))
         rows.append(run_nsauto(f"{count} accounts", count, parallel, args.latency_ms, 2000001 + 100 * index, []))
+    if len(rows) > 1:
+        print_fleet(rows, one)
+
+    print("\n4. Start-up (median of 7)")
+    print(f"   nsauto --help:    {help_s:.3f} s, Playwright imported: {'no' if help_clean else 'YES'}")
+    print(f"   nsauto validate:  {validate_s:.3f} s, Playwright imported: {'no' if validate_clean else 'YES'}")
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
+    assert help_clean and validate_clean, "nsauto --help / validate imported Playwright"
+    return 0 if all(row.rc == 0 for row in rows) else 1
+
+
+def _median(pairs: list[tuple[Measured, Measured]], index: int) -> Measured:
+    runs = sorted((p[index] for p in pairs), key=lambda r: r.wall_s)
+    return runs[(len(runs) - 1) // 2]
+
+
+def print_floor(floor: Floor, bound: float) -> None:
+    (start_s, start_cpu), (loads_s, loads_cpu), (fills_s, fills_cpu) = floor.startup, floor.loads, floor.fills
+    print("   the floor on this machine: Playwright and Chromium alone, no nsauto (bench/floor.py):")
+    print(f"     start-up to a ready page:      {start_s:.2f} s wall, {start_cpu:.1f} CPU s")
+    print(f"     the page loads (0 ms):         {loads_s:.1f} s wall, {loads_cpu:.1f} CPU s")
+    fill_ms, fill_cpu_ms = fills_s / FLOOR_FILLS * 1000, fills_cpu / FLOOR_FILLS * 1000
+    print(f"     one action (a fill):           {fill_ms:.0f} ms wall, {fill_cpu_ms:.0f} ms CPU")
+    rss, pss = floor.context_rss_mib, floor.context_pss_mib
+    print(f"     one more context and page:     {rss:.0f} MiB RSS, {pss:.0f} MiB PSS")
+    print(f"     so one account takes at least start-up + bound = {start_s + bound:.1f} s")
+
+
+def print_fleet(rows: list[Measured], one: Measured) -> None:
+    print("\n3. Many accounts (one simulator each, one shared Chromium)")
     cores = os.cpu_count() or 1
     header = f"{'run':<28} {'wall s':>7} {'× one':>6} {'RSS MiB':>8} {'PSS MiB':>8} {'procs':>6} {'CPU s':>7}"
     print(f"   {header} {'CPU/acct':>8} {'busy':>5}  rc")
     for row in rows:
-        what = f"{row.label} --parallel {row.parallel}" if row.accounts > 1 else row.label
+        what = f"{row.label} --parallel {row.parallel}" if row.accounts > 1 else "1 account"
         busy = row.cpu_s / (row.wall_s * cores)  # share of all cores nsauto's tree kept busy
         print(
             f"   {what:<28} {row.wall_s:>7.1f} {row.wall_s / one.wall_s:>6.2f} {row.peak_rss_mib:>8.0f} "
@@ -348,36 +478,14 @@ def main() -> int:
     print(f"   (RSS/PSS: peak over nsauto's process tree; CPU: user+system over the tree; busy: of {cores} cores)")
     for row in rows:
         share = row.others_s / (row.wall_s * cores)
-        what = f"{row.others_s:.0f} CPU s, {share:.0%} of the cores"
-        print(f"   meanwhile the rest of the machine ({row.label}): {what}")
+        print(f"   meanwhile the rest of the machine ({row.label}): {row.others_s:.0f} CPU s, {share:.0%} of the cores")
     for row in rows[1:]:
-        # every account loads its pages; the browser starts once: the least CPU a run can need
-        least_cpu = start_cpu + row.accounts * loads_cpu
-        least_wall = least_cpu / cores
-        print(
-            f"   floor for {row.label}: {row.accounts} × {loads_cpu:.1f} CPU s of page loads + start-up = "
-            f"{least_cpu:.0f} CPU s: ≥ {least_wall:.0f} s on {cores} cores, {least_wall / one.wall_s:.2f} × one account"
-        )
-    for row in rows[1:]:
+        kinds = ", ".join(f"{k} {v / row.accounts:.1f}" for k, v in sorted(row.cpu_kinds.items(), key=lambda x: -x[1]))
+        print(f"   {row.label}: CPU s per account by process: {kinds}")
         extra = min(row.accounts, row.parallel) - 1
         rss = (row.peak_rss_mib - one.peak_rss_mib) / extra
         pss = (row.peak_pss_mib - one.peak_pss_mib) / extra
         print(f"   per extra concurrent account, {row.label} against one: RSS {rss:.0f} MiB, PSS {pss:.0f} MiB")
-    for small, big in itertools.pairwise(rows[1:]):
-        extra = min(big.accounts, big.parallel) - min(small.accounts, small.parallel)
-        if extra > 0:
-            rss = (big.peak_rss_mib - small.peak_rss_mib) / extra
-            pss = (big.peak_pss_mib - small.peak_pss_mib) / extra
-            print(
-                f"   per extra concurrent account, {big.label} against {small.label}: RSS {rss:.0f}, PSS {pss:.0f} MiB"
-            )
-
-    print("\n4. Start-up (median of 7)")
-    print(f"   nsauto --help:    {help_s:.3f} s, Playwright imported: {'no' if help_clean else 'YES'}")
-    print(f"   nsauto validate:  {validate_s:.3f} s, Playwright imported: {'no' if validate_clean else 'YES'}")
-    print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
-    assert help_clean and validate_clean, "nsauto --help / validate imported Playwright"
-    return 0 if all(row.rc == 0 for row in rows) else 1
 
 
 if __name__ == "__main__":

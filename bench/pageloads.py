@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from automation.engine import model as m
 from automation.engine.graph import StageGraph
@@ -23,7 +24,7 @@ RULES: dict[str, str] = {
     "login": "6: login page, credentials POST, 2FA page, code POST, role redirect, dashboard",
     "open": "1: the page",
     "find_record": "2: the list, then the record (or the empty form for a new record)",
-    "lookup": "1: the list",
+    "lookup": "1: the list; 0 when a stage it waits for read that list (the run remembers the row)",
     "save": "2: the POST, then the record page it redirects to",
     "check (agree)": "+1 per box that opens the terms popup (the popup page)",
     "capture": "0 on a new record (reset: +3: reopen the form, POST, record page); the REST check is no page",
@@ -55,8 +56,58 @@ def _items(step: m.StepBase, variables: dict[str, Any]) -> list[Any]:
     return list(found) if isinstance(found, list) else [found]
 
 
+TERMS_POPUP_PAGE = "/app/setup/suitecloudterms.nl"  # the simulator's choice (G): for the benchmark's log only
+
+
 def stage_loads(flow: Flow, variables: dict[str, Any]) -> dict[str, int]:
-    return {stage.stage: sum(step_loads(step, variables) for step in stage.steps) for stage in flow.stages}
+    graph = StageGraph.of(flow)
+    _, lists = paths_of(flow)
+    loads = {}
+    for stage in flow.stages:
+        earlier = _before(graph, stage.stage)
+        read = {path for name in earlier for path in lists[name]}
+        loads[stage.stage] = sum(
+            0 if m.action_of(step) == "lookup" and _path(step.lookup.list) in read else step_loads(step, variables)  # type: ignore[attr-defined]
+            for step in stage.steps
+        )
+    return loads
+
+
+def _before(graph: StageGraph, name: str) -> set[str]:
+    """Every stage ``name`` waits for, directly or not."""
+    found: set[str] = set()
+    todo = list(graph.needs.get(name, ()))
+    while todo:
+        need = todo.pop()
+        if need not in found:
+            found.add(need)
+            todo.extend(graph.needs.get(need, ()))
+    return found
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def paths_of(flow: Flow) -> tuple[dict[str, set[str]], dict[str, list[str]]]:
+    """Per stage, the pages it opens (forms and pages: any number of loads) and the lists it reads
+    (find_record's, lookup's, revoke_others': once each), as paths without the query."""
+    pages: dict[str, set[str]] = {s.stage: set() for s in flow.stages}
+    lists: dict[str, list[str]] = {s.stage: [] for s in flow.stages}
+    for stage in flow.stages:
+        for step in stage.steps:
+            action = m.action_of(step)
+            value = getattr(step, action)
+            if action == "open":
+                pages[stage.stage].add(_path(value))
+            elif action == "find_record":
+                lists[stage.stage].append(_path(value.list))
+                pages[stage.stage].add(_path(value.form))
+            elif action in ("lookup", "revoke_others"):
+                lists[stage.stage].append(_path(value.list))
+            elif action == "check" and getattr(step, "agree", None):
+                pages[stage.stage].add(TERMS_POPUP_PAGE)
+    return pages, lists
 
 
 def lower_bound(flow: Flow, variables: dict[str, Any], latency_s: float) -> tuple[list[str], int, float]:

@@ -79,6 +79,25 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+def kind_of(pid: int) -> str:
+    """What a process of nsauto's tree is, from its command line."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").split()  # Chromium rewrites its own
+    except OSError:
+        return "other"
+    program = Path(argv[0].decode(errors="replace")).name
+    for arg in argv:
+        if arg.startswith(b"--type="):
+            return "chromium " + arg.removeprefix(b"--type=").decode(errors="replace")
+    if "python" in program:
+        return "python"
+    if program == "node":
+        return "node driver"
+    if "chrom" in program or "headless" in program:
+        return "chromium browser"
+    return program or "other"
+
+
 class PeakSampler:
     """Samples a process tree on a background thread: peak memory, and CPU time summed over the tree.
 
@@ -92,6 +111,7 @@ class PeakSampler:
         self.peak_pss = 0.0
         self.peak_processes = 0
         self._cpu: dict[int, float] = {}
+        self._kind: dict[int, str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="proctree-sampler", daemon=True)
 
@@ -112,11 +132,21 @@ class PeakSampler:
         self._read_cpu()
         return self.cpu_s
 
+    def cpu_by_kind(self) -> dict[str, float]:
+        """CPU seconds per kind of process (Python, Node driver, Chromium's browser, renderer, GPU, ...)."""
+        kinds: dict[str, float] = {}
+        for pid, used in self._cpu.items():
+            kind = self._kind.get(pid, "other")
+            kinds[kind] = kinds.get(kind, 0.0) + used
+        return kinds
+
     def _read_cpu(self) -> None:
         for pid in descendants(self.root):
             used = cpu_seconds(pid)
             if used is not None:
                 self._cpu[pid] = used
+                if pid not in self._kind:
+                    self._kind[pid] = kind_of(pid)
 
     def _loop(self) -> None:
         while not self._stop.is_set() and os.path.exists(f"/proc/{self.root}"):

@@ -328,6 +328,10 @@ class GraphRunner(Runner):
         """A page for a branch in a window of its own, logged in; None if the browser refuses one."""
         from playwright.sync_api import Error as PlaywrightError
 
+        if main_idle:
+            # The stage that last ran on the first page has finished: its listeners (a terms watch takes
+            # any window the page opens for a terms window) must leave the branch's window alone.
+            session.record = type(session.record)()
         page = _popup_window(session.page) if main_idle else None
         context = session.page.context
         if page is None:  # the first page is busy (or refused): a second context with its cookies
