@@ -418,20 +418,23 @@ class Recovery:
 
 
 def close_popups(page: Page) -> None:
-    """Close the windows this page opened before its stage starts over.
+    """Close the named windows this page opened, before its stage starts over.
 
     A window left behind (a terms window that showed the login page when the session ended) keeps
     its name, and NetSuite's next ``window.open`` with that name reuses it instead of opening one:
-    no popup event, and the stage waits for a window that never comes.
+    no popup event, and the stage waits for a window that never comes. Only named windows: a
+    stage branch's window (engine/graph.py) is an unnamed popup of the same page and stays.
     """
     if page.is_closed():
         return
     for other in list(page.context.pages):
         try:
-            if other is not page and not other.is_closed() and other.opener() == page:
+            if other is page or other.is_closed() or other.opener() != page:
+                continue
+            if other.evaluate("() => window.name"):
                 other.close()
         except PlaywrightError:
-            continue  # it closed by itself meanwhile
+            continue  # it closed or navigated meanwhile
 
 
 def _first_line(text: str) -> str:

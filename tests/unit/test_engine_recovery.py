@@ -38,6 +38,7 @@ class FakePage:
         self.context = self
         self.pages: list[FakePage] = [self]  # the context's pages (context is self)
         self.opened_by: FakePage | None = None
+        self.name = ""  # window.name
 
     def opener(self) -> FakePage | None:
         return self.opened_by
@@ -48,8 +49,8 @@ class FakePage:
     def is_closed(self) -> bool:
         return self.closed
 
-    def evaluate(self, script: str) -> dict[str, str]:
-        return self.view
+    def evaluate(self, script: str) -> Any:
+        return self.name if "window.name" in script else self.view
 
     def new_page(self) -> FakePage:
         return FakePage()
@@ -343,9 +344,10 @@ def test_a_missing_field_keeps_its_structure_through_explain() -> None:
 def test_a_stage_that_starts_over_closes_the_windows_its_page_opened() -> None:
     """A terms window left on the login page keeps its name: NetSuite's next window.open reuses it."""
     session = FakeSession(FakePage())
-    popup, stranger = FakePage(APP + "/app/login/secure/enterpriselogin.nl"), FakePage()
-    popup.opened_by = session.page
-    session.page.pages += [popup, stranger]
+    popup, branch, stranger = FakePage(APP + "/app/login/secure/enterpriselogin.nl"), FakePage(), FakePage()
+    popup.opened_by = branch.opened_by = session.page
+    popup.name = "suitecloudterms_tba_1"  # a stage branch's window (engine/graph.py) has no name
+    session.page.pages += [popup, branch, stranger]
     to_login = lambda s: setattr(s.page, "url", APP + "/app/login/secure/enterpriselogin.nl")  # noqa: E731
     _run(_stage(m.Open(open="/a"), m.Save()), session, {1: [to_login]})
-    assert popup.closed and not stranger.closed and not session.page.closed
+    assert popup.closed and not branch.closed and not stranger.closed and not session.page.closed
