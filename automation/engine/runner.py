@@ -82,6 +82,7 @@ class Runner:
         self.run_id = run_id
         self.journal = Journal.for_account(options.artifacts, target.name)
         self._timeout_cap_s: float | None = None
+        self.rows_read: dict[tuple[str, str], dict] = {}  # every page of this account's run reads and adds to it
 
     def run(self, context: BrowserContext) -> RunResult:
         mode = "check" if self.options.check else "plan" if self.options.plan else "run"
@@ -160,6 +161,7 @@ class Runner:
                 do_log_in, self.target.account_id, self.target.ui_url, self.options.fresh_login
             ),
             before_action=self.before_action or (lambda locator, what: None),
+            rows_read=self.rows_read,
         )
 
     def _selected_stages(self) -> list[str]:

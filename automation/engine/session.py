@@ -76,7 +76,18 @@ class Session:
     list_before: frozenset[str] | None = None
     # `nsauto check`: what the stages this one needs would still change (engine/check.py StageContext).
     check_context: Any = None
+    # List rows read in this account's run, by (list path, text looked for): a later `lookup` of the
+    # same row is served from here instead of loading the list again (one page load less on the
+    # critical path). Shared by every page of the run (its branches too); names do not change mid-run.
+    rows_read: dict[tuple[str, str], dict] = field(default_factory=dict)
     _verified: VerifyResult | None = None
+
+    def remember_row(self, list_path: str, text: str, row: dict) -> None:
+        self.rows_read[(list_path, " ".join(text.split()).lower())] = row
+
+    def row_read(self, list_path: str, text: str) -> dict | None:
+        """The row of ``list_path`` that reads ``text``, if this run has read it already."""
+        return self.rows_read.get((list_path, " ".join(text.split()).lower()))
 
     def url(self, path: str) -> str:
         return self.target.ui_url.rstrip("/") + "/" + path.lstrip("/")

@@ -235,6 +235,8 @@ def step_find_record(s: Session, args: dict) -> None:
     if row is None and _show_inactives(s):  # an inactive record hides from the list until then
         row = ui.find_list_row(s.page, name)
     record_id = _record_id(row, form) if row else None
+    if row:
+        s.remember_row(args["list"], name, row)
     if record_id:
         s.record.existed, s.record.record_id = True, record_id
         _goto(s, f"{form}?id={record_id}&e=T")
@@ -454,8 +456,14 @@ def step_click(s: Session, args: dict) -> None:
 
 
 def step_lookup(s: Session, args: dict) -> None:
-    _goto(s, args["list"])
-    row = ui.find_list_row(s.page, str(args["find"]))
+    """A column of a list row; a row this run already read (find_record, an earlier lookup) costs no page load."""
+    find = str(args["find"])
+    row = None if s.check else s.row_read(args["list"], find)  # check resolves every locator on the page
+    if row is None:
+        _goto(s, args["list"])
+        row = ui.find_list_row(s.page, find)
+        if row:
+            s.remember_row(args["list"], find, row)
     if not row:
         raise StepFailed(f"no row '{args['find']}' in {args['list']}")
     header = [h.lower() for h in row["header"]]

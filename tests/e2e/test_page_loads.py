@@ -1,0 +1,68 @@
+"""The critical path's page loads (issue 14): no list read twice in a run, no wait for a branch window.
+
+The simulator's App is wrapped to record every request, so the test counts page loads as NetSuite
+would see them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+
+from automation.simulator import dials
+
+pytestmark = pytest.mark.e2e
+
+EMPLOYEES = "/app/common/entity/employeelist.nl"
+
+
+@pytest.fixture
+def requests_seen(sim, monkeypatch):
+    """(method, path) of every request the simulator answers during the test."""
+    seen: list[tuple[str, str]] = []
+    handle = sim.app.handle
+
+    def recording(request):
+        seen.append((request.method, request.path))
+        return handle(request)
+
+    monkeypatch.setattr(sim.app, "handle", recording)
+    return seen
+
+
+@pytest.mark.parametrize("look", list(dials.CATALOG["tos_popup"].values))
+def test_the_employee_list_is_read_once_and_the_branch_gets_its_window_at_once(
+    sim, workspace, clean_keyring, requests_seen, look
+):
+    """employee-role reads the employee list; token's lookup of the same row is served from the run's
+    memory. The integration branch opens its window right after features, whose terms watch must not
+    take that window for a terms window (it held it for the whole 10 s popup timeout)."""
+    sim.settings(dials={"tos_popup": look})
+    workspace.write_config(sim.url)
+    started = time.monotonic()
+    result = workspace.nsauto("run", "--config", "config.yaml", "--account", "sandbox")
+    seconds = time.monotonic() - started
+    assert result.returncode == 0, result.output
+
+    gets = Counter(path for method, path in requests_seen if method == "GET")
+    assert gets[EMPLOYEES] == 1, gets
+    assert "look up Name of admin@example.com" in result.output
+    assert "Admin User" in result.output  # the value the token's User dropdown got, from memory
+    log = "".join(p.read_text() for p in (workspace.path / "runs").rglob("nsauto.log"))
+    assert "no popup window for a branch" not in log
+    assert seconds < 60, seconds
+    token = [t for t in sim.state()["tokens"] if not t["revoked"]]
+    assert len(token) == 1 and token[0]["user"] == "Admin User"
+
+
+def test_check_mode_reads_the_list_again(sim, workspace, clean_keyring, requests_seen):
+    """`nsauto check` resolves every step's locators on its own page: no row from memory there."""
+    workspace.write_config(sim.url)
+    assert workspace.nsauto("run", "--config", "config.yaml", "--account", "sandbox").returncode == 0
+    requests_seen.clear()
+    result = workspace.nsauto("check", "--config", "config.yaml", "--account", "sandbox")
+    assert result.returncode in (0, 1), result.output
+    gets = Counter(path for method, path in requests_seen if method == "GET")
+    assert gets[EMPLOYEES] == 2, gets
