@@ -117,6 +117,10 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 DIGITS = re.compile(r"^-?\d+$")
 WIDGET_CALL = re.compile(r"^\s*(return\s+)?[A-Za-z_$][\w$.]*\((this|this,\s*event)?\);?\s*$")
 """An inline handler that only calls a page function with the element: kept, it holds no data."""
+WINDOW_OPEN = re.compile(
+    r"""^\s*window\.open\(['"]([^'"]*)['"](\s*,\s*'\w*'\s*,\s*'[\w=,]*'\s*\);\s*(return false;)?\s*)$"""
+)
+"""A handler that only opens a window (M2M's Create New): kept with its URL sanitized."""
 TITLE_COMPANY = re.compile(r"NetSuite\s*\(([^()]+)\)\s*$")
 DATE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b.*$")
 VOCABULARY = {
@@ -404,6 +408,10 @@ class _Pass(HTMLParser):
         if name.startswith("on"):
             if WIDGET_CALL.match(value):  # NetSuite's widget wiring, no data: `NLCheckboxOnClick(this)`
                 return value
+            popup = WINDOW_OPEN.match(value)
+            if popup:  # a button that opens a window: the URL sanitized like a link's
+                url, rest = self.sanitize_url(popup.group(1)), popup.group(2)
+                return f"window.open({json.dumps(url)}{rest}"
             self.report.add("script")
             return None
         if name == "value":
