@@ -49,7 +49,9 @@ def test_labels_stay_data_becomes_stable_placeholders_and_scripts_go() -> None:
     assert "&quot;101&quot;, &quot;Employee 2&quot;" in out and ">Employee 2</a>" in out
     assert "employee.nl?id=101&amp;e=T&amp;q=" in out
     counts = report.to_dict()
-    assert counts["script"] >= 3 and counts["csrf or session field"] == 1 and counts["person name"] >= 2
+    assert (
+        counts["script"] >= 3 and counts["csrf or session field"] == 2
+    )  # the hidden field and the token= query and counts["person name"] >= 2
 
 
 def test_a_name_seen_on_a_later_page_is_replaced_on_an_earlier_one() -> None:
