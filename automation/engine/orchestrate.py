@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -58,23 +61,51 @@ class Prepared:
     store: SecretStore
     run_dir: Path
     run_id: str
+    keyring_probe: Future[None] | None = None  # prepare(..., keyring_meanwhile=True): the probe, still running
+
+    def keyring_ready(self) -> None:
+        """Wait for the keyring probe started by ``prepare``, raising its error (before any secret exists)."""
+        if self.keyring_probe is not None:
+            self.keyring_probe.result()
 
 
-def prepare(config: Config, account: Account, flow: Flow, artifacts: Path, secrets: bool = True) -> Prepared:
+def _keyring_probe(account_id: str) -> None:
+    require_writable_keyring()
+    arm_recovery(account_id)  # the key is in memory before any one-time secret exists
+
+
+def prepare(
+    config: Config, account: Account, flow: Flow, artifacts: Path, secrets: bool = True, keyring_meanwhile: bool = False
+) -> Prepared:
     """Everything that can fail before a browser starts: references, env, keyring, run folder.
 
     ``secrets=False`` (check, inspect: read-only, no secret is ever shown) skips the keyring.
+    ``keyring_meanwhile``: the keyring probe (~0.3 s of D-Bus round trips) runs on a thread while the
+    caller launches the browser; the caller calls ``keyring_ready()`` before the first stage. Bad input
+    (config, flow, references, env) still fails here, before any browser starts.
     """
     variables = variables_for(config, account)
     check_references(flow, variables)
     credentials_for(account)  # env: and keyring: references resolve now, or fail with their line
-    if secrets:
-        require_writable_keyring()
-        arm_recovery(account.account_id)  # the key is in memory before any one-time secret exists
+    probe: Future[None] | None = None
+    if secrets and keyring_meanwhile:
+        probe = Future()
+        threading.Thread(target=_settle, args=(probe, _keyring_probe, account.account_id), daemon=True).start()
+    elif secrets:
+        _keyring_probe(account.account_id)
     run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{account.name}"
     run_dir = artifacts / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
-    return Prepared(target_for(account), variables, SecretStore(service_for(account.account_id)), run_dir, run_id)
+    store = SecretStore(service_for(account.account_id))
+    return Prepared(target_for(account), variables, store, run_dir, run_id, probe)
+
+
+def _settle(future: Future[None], work: Callable[[str], None], arg: str) -> None:
+    try:
+        work(arg)
+        future.set_result(None)
+    except BaseException as exc:  # handed to keyring_ready() on the run's own thread
+        future.set_exception(exc)
 
 
 def attach_log_file(run_dir: Path) -> logging.Handler:
@@ -120,7 +151,8 @@ def run_account(
     It runs in its own context of ``browser`` when given (a parallel run's shared one, left open),
     else in a browser it launches, with ``playwright`` when given (a parallel run's) or its own.
     """
-    prepared = prepare(config, account, flow, options.artifacts, secrets=not options.check)
+    meanwhile = browser is None  # the keyring probe overlaps this run's own browser launch
+    prepared = prepare(config, account, flow, options.artifacts, secrets=not options.check, keyring_meanwhile=meanwhile)
     handler = attach_log_file(prepared.run_dir)
     if recorder is not None:
         reporter = Fanout(reporter, recorder)
@@ -133,6 +165,7 @@ def run_account(
                     playwright = owned.enter_context(sync_playwright())
                 browser = launch(playwright, browser_options)
                 owned.callback(browser.close)
+            prepared.keyring_ready()
             return _run_in(browser, flow, account, prepared, options, reporter, recorder, branches)
     finally:
         logging.getLogger("nsauto").removeHandler(handler)
