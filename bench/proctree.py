@@ -85,6 +85,8 @@ def kind_of(pid: int) -> str:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").split()  # Chromium rewrites its own
     except OSError:
         return "other"
+    if not argv:  # a zombie or a kernel thread: no command line
+        return "other"
     program = Path(argv[0].decode(errors="replace")).name
     for arg in argv:
         if arg.startswith(b"--type="):
