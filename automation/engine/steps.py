@@ -149,12 +149,21 @@ def step_check(s: Session, args: dict) -> None:
         return
     s.before_action(field.box, item)
     window = want and watch is not None and watch.brings_terms(field)
+    click = lambda: ui.click_checkbox(field.box, s.timeout_ms)  # noqa: E731
     if window:
         assert watch is not None and agree
-        popup = watch.click_for_window(lambda: ui.click_checkbox(field.box, s.timeout_ms), label)
+        popup = watch.click_for_window(click, label)
+        assert popup is not None
         _agree_if_asked(s, popup, agree)
+    elif want and watch is not None and watch.suspected(field):  # healing round: see terms.py
+        popup = watch.click_for_window(click, label, bound_ms=min(terms.SUSPECT_WAIT_MS, s.timeout_ms))
+        window = popup is not None
+        if popup is not None and agree:
+            _agree_if_asked(s, popup, agree)
     else:
-        ui.click_checkbox(field.box, s.timeout_ms)
+        click()
+        if want and watch is not None:
+            watch.unwaited.add(field.label)
     _wait_checkbox(s, field, want, label, watch)
     s.record.dirty = True
     s.emit(item, "changed", "agreed to the terms" if window else "")
@@ -425,7 +434,7 @@ def _terms_healed(s: Session, args: dict, error: str) -> bool:
     watch = s.record.terms
     if not named or not isinstance(watch, terms.TermsWatch) or set(named) <= watch.learned:
         return False
-    watch.learned.update(named)
+    watch.learn(named)
     s.emit("save", "ok", f"refused for the terms of {', '.join(named)}: ticking again and agreeing")
     watch.close_stale()
     for spec, want in list(watch.ticks):

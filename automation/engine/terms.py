@@ -13,6 +13,11 @@ window 0.3-2 s later). So:
 * a save NetSuite refuses naming the terms (``features.terms_refused``) is healed: the watch learns
   those features bring terms, the stage's ticks are made again waiting for their windows, and the
   page is saved again, once per newly named feature (engine/steps.py ``step_save``).
+* a window cannot be told apart from another feature's: when a late window of a feature not known to
+  bring terms arrives while the next feature waits for its own, it is taken for that one, whose own
+  window then comes after the Save and the refusal names it. So in the healing round the features
+  ticked without a wait before are *suspects*: each waits for a window too, bounded by
+  ``SUSPECT_WAIT_MS`` (the only bounded wait, and only after NetSuite refused a save).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from automation.netsuite import features, ui
 
 log = logging.getLogger("nsauto.terms")
 
+SUSPECT_WAIT_MS = 5000.0  # a suspect's window in the healing round; NetSuite's delay is not documented
+
 
 @dataclass
 class TermsWatch:
@@ -42,6 +49,8 @@ class TermsWatch:
     page: Page
     claimed: bool = False  # a step waits for the next window itself: the listener leaves it alone
     learned: set[str] = field(default_factory=set)  # features a refused save named
+    unwaited: set[str] = field(default_factory=set)  # features ticked without waiting for a window
+    suspects: set[str] = field(default_factory=set)  # of those, the ones the healing round waits for
     ticks: list[tuple[Any, bool]] = field(default_factory=list)  # (field spec, wanted) of the stage's checks
     errors: list[str] = field(default_factory=list)
     windows: int = 0  # windows agreed to by the listener (events and tests read it)
@@ -64,6 +73,15 @@ class TermsWatch:
         names = {field_.label, field_.matched or field_.label}
         return any(features.brings_terms(n) or n in self.learned for n in names)
 
+    def suspected(self, field_: ui.Field) -> bool:
+        return bool({field_.label, field_.matched or field_.label} & self.suspects)
+
+    def learn(self, named: list[str]) -> None:
+        """A refusal named these features: they bring terms; every other unwaited tick is a suspect."""
+        self.learned.update(named)
+        self.suspects = self.unwaited - self.learned
+        self.unwaited = set()
+
     def _current(self) -> bool:
         """A watch of an earlier stage (or an earlier `open`) stays registered but does nothing."""
         return self.session.record.terms is self and self.session.page is self.page
@@ -81,14 +99,19 @@ class TermsWatch:
         except Exception as exc:  # reported by the step that waits for the box
             self.errors.append(_first_line(str(getattr(exc, "message", exc))))
 
-    def click_for_window(self, click: Callable[[], None], label: str) -> Page:
-        """Click, then wait for the terms window this click opens (the event, not the box, decides)."""
+    def click_for_window(self, click: Callable[[], None], label: str, bound_ms: float | None = None) -> Page | None:
+        """Click, then wait for the terms window this click opens (the event, not the box, decides).
+
+        With ``bound_ms`` (a suspect) no window within it is an answer too: None.
+        """
         self.claimed = True
         try:
-            with self.page.expect_popup(timeout=self.session.timeout_ms) as info:
+            with self.page.expect_popup(timeout=bound_ms or self.session.timeout_ms) as info:
                 click()
             return info.value
         except PlaywrightTimeout:
+            if bound_ms:
+                return None
             raise StepFailed(
                 f"ticking '{label}' opened no SuiteCloud Terms of Service window "
                 f"within {self.session.timeout_ms / 1000:.0f} s",
