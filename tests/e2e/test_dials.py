@@ -80,8 +80,10 @@ def test_full_setup_on_a_dial_combination(sim, workspace, combo: dict[str, str])
     check = workspace.nsauto("check", *RUN, env=env)
     assert check.returncode == 0, f"{where}\n{check.output}"
 
-    first = workspace.nsauto("run", *RUN, env=env)
+    first = workspace.nsauto("run", *RUN, "--json", env=env)
     assert first.returncode == 0, f"{where}\n{first.output}"
+    stages = [s["name"] for s in json.loads(first.stdout)["stages"]]
+    assert stages == ["login", "features", "role", "employee-role", "integration", "token", "m2m-mapping"], where
     state = sim.state()
     integration = next(i for i in state["integrations"] if i["name"] == APP)
     assert integration["tba"] is True and integration["client_credentials"] is True, where
@@ -104,4 +106,5 @@ def test_full_setup_on_a_dial_combination(sim, workspace, combo: dict[str, str])
 
     verify = workspace.nsauto("verify", *RUN, env=env)
     assert verify.returncode == 0, f"{where}\n{verify.output}"
+    assert "OAuth 2.0 M2M token" in verify.stderr and "signed SuiteQL call" in verify.stderr, where
     assert leaks(workspace, check, first, again, rotated, verify) == [], where

@@ -314,23 +314,7 @@ def test_at_five_active_certificates_rotation_frees_an_unused_one_of_ours_but_ne
     assert workspace.nsauto("verify", *RUN).returncode == 0
 
 
-def test_auth_both_sets_up_tba_and_m2m_in_one_run(sim, workspace, m2m_keyring):
-    write_config(workspace, sim.url, auth="both")
-    first = workspace.nsauto("run", *RUN, "--json")
-    assert first.returncode == 0, first.output
-    stages = [s["name"] for s in json.loads(first.stdout)["stages"]]
-    assert stages == ["login", "features", "role", "employee-role", "integration", "token", "m2m-mapping"]
-    state = sim.state()
-    integration = next(i for i in state["integrations"] if i["name"] == APP)
-    assert integration["tba"] is True and integration["client_credentials"] is True
-    values = stored((*TBA_NAMES, *M2M_NAMES))
-    assert all(values.values()), [name for name, value in values.items() if not value]
-    assert values["consumer_key"] == values["client_id"] == integration["client_id"]
-    assert len([t for t in state["tokens"] if not t["revoked"]]) == 1 and len(active(sim)) == 1
-    verify = workspace.nsauto("verify", *RUN)
-    assert verify.returncode == 0, verify.output
-    assert "OAuth 2.0 M2M token" in verify.stderr and "signed SuiteQL call" in verify.stderr
-    assert leaks(workspace, first, verify) == []
+# `setup.auth: both` (TBA and M2M in one run) runs on every dial draw: tests/e2e/test_dials.py.
 
 
 def test_flows_compose_per_auth() -> None:

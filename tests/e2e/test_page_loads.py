@@ -11,8 +11,6 @@ from collections import Counter
 
 import pytest
 
-from automation.simulator import dials
-
 pytestmark = pytest.mark.e2e
 
 EMPLOYEES = "/app/common/entity/employeelist.nl"
@@ -32,7 +30,7 @@ def requests_seen(sim, monkeypatch):
     return seen
 
 
-@pytest.mark.parametrize("look", list(dials.CATALOG["tos_popup"].values))
+@pytest.mark.parametrize("look", ["ticked_late"])  # the others run in tests/e2e/test_dials.py's draws
 def test_the_employee_list_is_read_once_and_the_branch_gets_its_window_at_once(
     sim, workspace, clean_keyring, requests_seen, look
 ):
