@@ -39,7 +39,7 @@ from automation.engine import model as m
 from automation.engine.cooperative import Cooperative
 from automation.engine.events import RunResult, StageResult, StepResult
 from automation.engine.loader import Flow
-from automation.engine.runner import Runner, _on_dialog
+from automation.engine.runner import Runner, on_dialog
 from automation.engine.session import Session
 
 log = logging.getLogger("nsauto.graph")
@@ -348,10 +348,10 @@ class GraphRunner(Runner):
         page.set_default_timeout(self.options.timeout_s * 1000)
         branch = self._session(page)
         branch.log_in = login(branch.log_in, context)
-        page.on("dialog", lambda dialog: _on_dialog(dialog, branch))
+        page.on("dialog", lambda dialog: on_dialog(dialog, branch))
         runner = copy.copy(self)  # its own per-stage state (timeout cap), shared journal, reporter, result
         runner.recovery = copy.copy(self.recovery)
-        runner.recovery.on_new_page = lambda new: new.on("dialog", lambda dialog: _on_dialog(dialog, branch))
+        runner.recovery.on_new_page = lambda new: new.on("dialog", lambda dialog: on_dialog(dialog, branch))
         return _Lane(runner, branch, extra=True)
 
 

@@ -156,12 +156,15 @@ def read_page(page: Page) -> PageView:
 
 
 def check_landing(page: Page, response: Response | None, path: str) -> None:
-    """After a navigation: raise SessionLost (login page), PageRefused (5xx or no privileges)."""
+    """After a navigation: raise SessionLost (login page), PageRefused (5xx, 404 or no privileges)."""
     if not is_logged_in_url(page.url):
         raise SessionLost(f"NetSuite answered {path} with its login page: the session ended")
     if response is not None and response.status >= 500:
         view = read_page(page)
         raise PageRefused(f"NetSuite answered {path} with HTTP {response.status}: {view.said or 'an error page'}")
+    if response is not None and response.status in (404, 410):  # never read as an empty list or a new form
+        view = read_page(page)
+        raise PageRefused(f"NetSuite answered {path} with HTTP {response.status}: {view.said or 'page not found'}")
 
 
 def check_content(page: Page, path: str) -> None:

@@ -98,10 +98,10 @@ class Runner:
         page = context.new_page()
         page.set_default_timeout(self.options.timeout_s * 1000)
         session = self._session(page)
-        page.on("dialog", lambda dialog: _on_dialog(dialog, session))
+        page.on("dialog", lambda dialog: on_dialog(dialog, session))
         self.recovery = recovery.Recovery(
             recovery.Policy(retries=self.options.retries, relogins=self.options.relogins),
-            on_new_page=lambda new: new.on("dialog", lambda dialog: _on_dialog(dialog, session)),
+            on_new_page=lambda new: new.on("dialog", lambda dialog: on_dialog(dialog, session)),
         )
         stages = self._selected_stages()
         if not self.options.read_only:
@@ -340,7 +340,7 @@ def _describe(step: m.StepBase, args: Any) -> str:
     return redactor.redact(f"{action} {args}")
 
 
-def _on_dialog(dialog: Any, session: Session) -> None:
+def on_dialog(dialog: Any, session: Session) -> None:
     """NetSuite uses native alert() for refusals and confirm() before destructive buttons."""
     if dialog.type == "alert":  # a confirm() is a question the flow answers yes to, not a refusal
         session.alerts.append(redactor.redact(dialog.message))
