@@ -150,12 +150,13 @@ def step_check(s: Session, args: dict) -> None:
     s.before_action(field.box, item)
     window = want and watch is not None and watch.brings_terms(field)
     click = lambda: ui.click_checkbox(field.box, s.timeout_ms)  # noqa: E731
-    if window:
-        assert watch is not None and agree
+    if window and watch is not None and not watch.heal_rounds:
+        assert agree
         popup = watch.click_for_window(click, label)
         assert popup is not None
+        watch.windowed.add(field.label)
         _agree_if_asked(s, popup, agree)
-    elif want and watch is not None and watch.suspected(field):  # healing round: see terms.py
+    elif want and watch is not None and (window or watch.suspected(field)):  # healing round: see terms.py
         popup = watch.click_for_window(click, label, bound_ms=min(terms.SUSPECT_WAIT_MS, s.timeout_ms))
         window = popup is not None
         if popup is not None and agree:
@@ -426,15 +427,13 @@ def _terms_healed(s: Session, args: dict, error: str) -> bool:
     """After a refusal for the terms: tick the stage's boxes again waiting for the windows of the
     features it names, agree, and save again. True when that save went through.
 
-    Each refusal must name a feature not learned before (a late window of another feature may have
-    been taken for this one's), so this ends after at most one round per feature."""
+    At most terms.HEAL_ROUNDS rounds, each with bounded waits for the windows (see terms.py)."""
     from automation.netsuite.features import terms_refused
 
     named = terms_refused(error)
     watch = s.record.terms
-    if not named or not isinstance(watch, terms.TermsWatch) or set(named) <= watch.learned:
+    if not named or not isinstance(watch, terms.TermsWatch) or not watch.learn(named):
         return False
-    watch.learn(named)
     s.emit("save", "ok", f"refused for the terms of {', '.join(named)}: ticking again and agreeing")
     watch.close_stale()
     for spec, want in list(watch.ticks):

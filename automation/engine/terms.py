@@ -18,6 +18,9 @@ window 0.3-2 s later). So:
   window then comes after the Save and the refusal names it. So in the healing round the features
   ticked without a wait before are *suspects*: each waits for a window too, bounded by
   ``SUSPECT_WAIT_MS`` (the only bounded wait, and only after NetSuite refused a save).
+* in the healing round every tick's wait is so bounded: a window that opened during the refused
+  Save answers to the new page, so a box may come back ticked *and* agreed, and then no window
+  opens again. At most ``HEAL_ROUNDS`` rounds: NetSuite's refusal, not a guess, says what is left.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ from automation.netsuite import features, ui
 
 log = logging.getLogger("nsauto.terms")
 
-SUSPECT_WAIT_MS = 5000.0  # a suspect's window in the healing round; NetSuite's delay is not documented
+SUSPECT_WAIT_MS = 5000.0  # a window in the healing round; NetSuite's delay is not documented
+HEAL_ROUNDS = 3
 
 
 @dataclass
@@ -51,6 +55,8 @@ class TermsWatch:
     learned: set[str] = field(default_factory=set)  # features a refused save named
     unwaited: set[str] = field(default_factory=set)  # features ticked without waiting for a window
     suspects: set[str] = field(default_factory=set)  # of those, the ones the healing round waits for
+    heal_rounds: int = 0  # saves refused for the terms and ticked again; > 0 while healing
+    windowed: set[str] = field(default_factory=set)  # features whose own wait got a window
     ticks: list[tuple[Any, bool]] = field(default_factory=list)  # (field spec, wanted) of the stage's checks
     errors: list[str] = field(default_factory=list)
     windows: int = 0  # windows agreed to by the listener (events and tests read it)
@@ -76,11 +82,19 @@ class TermsWatch:
     def suspected(self, field_: ui.Field) -> bool:
         return bool({field_.label, field_.matched or field_.label} & self.suspects)
 
-    def learn(self, named: list[str]) -> None:
-        """A refusal named these features: they bring terms; every other unwaited tick is a suspect."""
+    def learn(self, named: list[str]) -> bool:
+        """A refusal named these features: they bring terms; every other unwaited tick is a suspect.
+
+        False when the rounds are used up (the refusal then stands).
+        """
+        if self.heal_rounds >= HEAL_ROUNDS:
+            return False
+        self.heal_rounds += 1
         self.learned.update(named)
-        self.suspects = self.unwaited - self.learned
+        if set(named) & self.windowed:  # a named feature did get a window: another feature's, ticked before it
+            self.suspects |= self.unwaited - self.learned
         self.unwaited = set()
+        return True
 
     def _current(self) -> bool:
         """A watch of an earlier stage (or an earlier `open`) stays registered but does nothing."""

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
 from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from automation.simulator.server import SimulatorHandle
 
 from .conftest import field
+
+
+def press(popup: Page, label: str) -> None:
+    """Click a button that closes its window: the window may be gone before the click returns (playwright#26900)."""
+    with contextlib.suppress(PlaywrightError):
+        popup.click(f"input[value='{label}']")
+
 
 TBA = "Token-Based Authentication"
 
@@ -63,14 +72,14 @@ def test_tos_popup_agree_then_save(admin_page: Page, sim: SimulatorHandle) -> No
     assert popup.title() == "NetSuiteSuiteCloud Terms Of Service"
     expect(box).not_to_be_checked()
     with popup.expect_event("close"):
-        popup.click("input[value='I Disagree']")
+        press(popup, "I Disagree")
     expect(box).not_to_be_checked()
     # "I Agree" checks it in the opener and closes the popup.
     with page.expect_popup() as info:
         box.click()
     popup = info.value
     with popup.expect_event("close"):
-        popup.click("input[value='I Agree']")
+        press(popup, "I Agree")
     expect(box).to_be_checked()
     expect(field(page, TBA).locator("span.checkbox_ck")).to_have_count(1)
     page.click("#submitter")
@@ -133,7 +142,7 @@ def test_tos_popup_dials(admin_page: Page, sim: SimulatorHandle, look: str, conf
     popup = info.value
     assert dialogs == (["confirm"] if confirm == "confirm" else [])
     with popup.expect_event("close"):
-        popup.click("input[value='I Agree']")
+        press(popup, "I Agree")
     expect(box).to_be_checked()
     page.click("#submitter")
     expect(page.locator("div.session_confirmation_alert")).to_be_visible()
