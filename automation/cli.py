@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--destroy", action="store_true", help="show what `destroy` would take down instead (exit 2: something left)"
     )
+    plan.add_argument(
+        "--features", action="store_true", help="with --destroy: what `destroy --features` would turn off"
+    )
     _browser_flags(plan)
     _fleet_flags(plan)
 
@@ -136,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         "destroy",
         help="take down what `run` set up: revoke tokens and certificate mappings, block the integration, "
         "take the role off the employee and make it inactive; then delete the keyring items (docs/demo.md)",
+        description="Take down what `run` set up, in order: revoke the tokens and certificate mappings, block "
+        "the integration, take the role off the employee and make it inactive; then delete the keyring items. "
+        "Features stay on unless --features.",
     )
     _common(destroy)
     _browser_flags(destroy)
@@ -143,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     _fleet_flags(destroy)
     destroy.add_argument(
         "--yes", "-y", action="store_true", help="do not ask (needed without a terminal; production ids too)"
+    )
+    destroy.add_argument(
+        "--features",
+        action="store_true",
+        help="also turn off the features of setup.features that nsauto turned on (never one that was on "
+        "before it ran); warns first what else may depend on each",
     )
 
     verify = sub.add_parser(
@@ -258,11 +270,17 @@ def _report_error(exc: NsautoError, args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace):
     from automation.config import load_config
-    from automation.engine.loader import flow_for_auth, load_flow
+    from automation.engine.loader import DESTROY_FEATURES_FLOW, extend_flow, flow_for_auth, load_flow
 
     config = load_config(args.config)
     destroy = args.command == "destroy" or getattr(args, "destroy", False)  # the teardown of the same setup
     flow = load_flow(getattr(args, "flow", None) or flow_for_auth(config.setup.auth, destroy=destroy))
+    if getattr(args, "features", False):
+        if not destroy:
+            from automation.errors import InputError
+
+            raise InputError("--features goes with `plan --destroy`", "run `nsauto plan --destroy --features`")
+        flow = extend_flow(flow, DESTROY_FEATURES_FLOW)
     return config, flow
 
 
@@ -330,6 +348,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     results = []
     # A teardown is one strict sequence (revoke before block before the role): no stages at once.
     branches = not getattr(args, "serial", False) and not destroy and not getattr(args, "destroy", False)
+    if getattr(args, "features", False):
+        _warn_features(config, accounts)
     if destroy and not args.yes:
         _confirm_destroy(config, flow, accounts, options, browser, reporter)
     if args.all and getattr(args, "parallel", 1) > 1:
@@ -382,6 +402,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _warn_features(config, accounts) -> None:
+    """`--features`: before anything is unticked, name each feature and what else may depend on it."""
+    from automation.engine.variables import features_to_turn_off
+    from automation.netsuite.features import dependents
+
+    for account in accounts:
+        labels = features_to_turn_off(account.account_id, list(config.setup.features))
+        if not labels:
+            print(f"features: nsauto turned none on in {account.name}; none to turn off", file=sys.stderr)
+            continue
+        print(f"warning: --features turns off in {account.name} what nsauto turned on:", file=sys.stderr)
+        for label in labels:
+            print(f"  {label}: {dependents(label)}", file=sys.stderr)
+
+
 def _confirm_destroy(config, flow, accounts, options, browser, reporter) -> None:
     """On a terminal: show the plan of the teardown, then ask; a production account id must be typed."""
     from dataclasses import replace
@@ -413,7 +448,7 @@ def _finish_teardowns(config, flow, accounts, results) -> dict[str, dict]:
         account = by_name.get(result.account)
         if account is None:
             continue
-        teardown = finish_teardown(account, flow, result, config.setup.auth)
+        teardown = finish_teardown(account, flow, result, config.setup.auth, list(config.setup.features))
         for line in teardown.lines():
             print(line, file=sys.stderr)
         done[result.account] = teardown.to_dict()

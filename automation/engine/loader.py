@@ -20,6 +20,7 @@ from automation.yamlsource import Document, did_you_mean, error_at, load_yaml, p
 DEFAULT_FLOW = Path(__file__).resolve().parents[2] / "flows" / "setup.yaml"
 AUTH_FLOWS = {"tba": "setup.yaml", "oauth2_m2m": "setup-m2m.yaml", "both": "setup-both.yaml"}
 DESTROY_FLOWS = {"tba": "destroy.yaml", "oauth2_m2m": "destroy-m2m.yaml", "both": "destroy-both.yaml"}
+DESTROY_FEATURES_FLOW = DEFAULT_FLOW.parent / "destroy-features.yaml"  # `destroy --features`: after the rest
 
 
 def flow_for_auth(auth: str, destroy: bool = False) -> Path:
@@ -53,6 +54,21 @@ def load_flow(path: Path | None = None) -> Flow:
     lone = len(files) == 1 and len(stages) == 1  # a stage file validated on its own
     _check_stage_graph(stages, docs, path, lone=lone)
     return Flow(name=name, file=path, stages=tuple(stages), files=tuple(files))
+
+
+def extend_flow(flow: Flow, path: Path) -> Flow:
+    """``flow`` with the stages of ``path`` after its own (`nsauto destroy --features` adds one);
+    their ``needs`` may name any stage of ``flow``."""
+    stages, files, docs = list(flow.stages), list(flow.files), []
+    before = len(stages)
+    _collect(path.resolve(), stages, docs, files, chain=())
+    names = [stage.stage for stage in stages]
+    for stage, doc in zip(stages[before:], docs, strict=True):
+        for index, need in enumerate(stage.needs):
+            if need not in names:
+                hint = did_you_mean(need, names) or f"stages are: {', '.join(names)}"
+                raise error_at(doc, ("needs", index), f"stage '{stage.stage}' needs unknown stage '{need}'", hint)
+    return Flow(name=flow.name, file=flow.file, stages=tuple(stages), files=tuple(files))
 
 
 def _collect(path: Path, stages: list[Stage], docs: list[Document], files: list[Path], chain: tuple[Path, ...]) -> str:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,7 +24,7 @@ from automation.engine.events import Fanout, Reporter, RunResult
 from automation.engine.loader import Flow, check_references
 from automation.engine.runner import Runner, RunOptions
 from automation.engine.session import Target
-from automation.engine.variables import variables_for
+from automation.engine.variables import features_to_turn_off, variables_for
 from automation.errors import VerificationFailed
 from automation.netsuite.login import Credentials
 from automation.netsuite.rest import VerifyResult, verify_tba
@@ -231,6 +231,8 @@ def verify_account(account: Account) -> VerifyResult:
 
 # --------------------------------------------------------------------------- nsauto destroy
 
+FEATURES_OFF_STAGE = "features-off"  # flows/destroy-features.yaml (`destroy --features`)
+
 AUTH_KEYRING_NAMES: dict[str, tuple[str, ...]] = {
     "tba": TBA_NAMES,
     "oauth2_m2m": ("client_id", "client_secret", "certificate_id", "private_key", "m2m_private_key_pending"),
@@ -246,9 +248,12 @@ class Teardown:
     service: str
     deleted: list[str]
     kept: dict[str, str]  # name → the stage whose revocation NetSuite did not show
+    features_off: list[str] = field(default_factory=list)  # `--features`: unticked and no longer recorded
 
     def lines(self) -> list[str]:
         out = []
+        if self.features_off:
+            out.append(f"features: off and no longer recorded as nsauto's: {', '.join(self.features_off)}")
         if self.deleted:
             out.append(f"keyring: deleted {', '.join(self.deleted)} from {self.service}")
         for stage in sorted(set(self.kept.values())):
@@ -260,12 +265,15 @@ class Teardown:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"service": self.service, "deleted": self.deleted, "kept": self.kept}
+        return {"service": self.service, "deleted": self.deleted, "kept": self.kept, "features_off": self.features_off}
 
 
-def finish_teardown(account: Account, flow: Flow, result: RunResult, auth: str) -> Teardown:
+def finish_teardown(
+    account: Account, flow: Flow, result: RunResult, auth: str, setup_features: list[str] | None = None
+) -> Teardown:
     """After a destroy run: delete the keyring items of each stage that finished (its ``retires:``,
     only this auth mode's), keep those of a stage that failed or never ran, record it in the manifest.
+    ``--features`` (stage FEATURES_OFF_STAGE finished): its features leave the manifest's record.
 
     A stage finishes only once NetSuite showed its change (``revoke`` reads the list again and
     requires the rows revoked), so a secret is never deleted while it may still log in.
@@ -284,8 +292,13 @@ def finish_teardown(account: Account, flow: Flow, result: RunResult, auth: str) 
                     deleted.append(name)
             elif store.get(name) is not None:
                 kept[name] = stage.stage
+    features_off: list[str] = []
+    if FEATURES_OFF_STAGE in finished and setup_features:  # every box of it read unticked, and saved
+        features_off = features_to_turn_off(account.account_id, setup_features)
     manifest = Manifest.load()
     manifest.names[account.account_id] = account.name
     manifest.record_teardown(account.account_id, deleted, Path(result.artifacts).name, auth, not kept)
+    if features_off:
+        manifest.forget_features(account.account_id, features_off)
     manifest.save()
-    return Teardown(store.service, deleted, kept)
+    return Teardown(store.service, deleted, kept, features_off)

@@ -40,6 +40,9 @@ class RecordState:
     reset_done: bool = False
     terms: Any = None  # engine/terms.py: the Terms of Service windows of this page (Enable Features)
     skip_rest: bool = False  # find_record with skip_if_absent found nothing: the stage's later steps do nothing
+    # Enable Features boxes this stage ticked (not those already on): recorded in the manifest once
+    # the save went through, so `nsauto destroy --features` turns off only what this tool turned on.
+    turned_on: list[str] = field(default_factory=list)
 
 
 class Emit(Protocol):

@@ -167,7 +167,18 @@ def step_check(s: Session, args: dict) -> None:
             watch.unwaited.add(field.label)
     _wait_checkbox(s, field, want, label, watch)
     s.record.dirty = True
+    if want:
+        _note_turned_on(s, field, label)
     s.emit(item, "changed", "agreed to the terms" if window else "")
+
+
+def _note_turned_on(s: Session, field: ui.Field, label: str) -> None:
+    """A box this run ticked on Enable Features: the manifest records it after the save (step_save)."""
+    from automation.netsuite import features
+
+    if urlparse(s.page.url).path.rstrip("/").endswith(features.FEATURES_PAGE):
+        known = features.find_feature(field.label) or features.find_feature(label)
+        s.record.turned_on.append(known.label if known else label)
 
 
 def _gated_and_off(s: Session, spec: Any, want: bool, item: str) -> bool:
@@ -406,6 +417,10 @@ def step_save(s: Session, args: dict) -> None:
     if new_id:
         s.record.record_id = new_id[0]
     s.record.dirty = False
+    if s.record.turned_on:  # saved: these features are on because of this tool (destroy --features)
+        s.manifest.record_features(s.target.account_id, s.record.turned_on)
+        s.manifest.save()
+        s.record.turned_on = []
     s.emit("save", "changed", confirmation or "")
 
 

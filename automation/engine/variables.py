@@ -84,6 +84,8 @@ def variables_for(config: Config, account: Account) -> dict[str, Any]:
         known = find_permission(grant.name)
         permissions.append({"name": grant.name, "level": grant.level, "subtab": known.subtab if known else "Setup"})
     return {
+        # `nsauto destroy --features` (flows/destroy-features.yaml): what it may turn off
+        "recorded": {"features": features_to_turn_off(account.account_id, list(setup.features))},
         "account": {
             "name": account.name,
             "account_id": account.account_id,
@@ -117,3 +119,23 @@ def variables_for(config: Config, account: Account) -> dict[str, Any]:
             },
         },
     }
+
+
+def features_to_turn_off(account_id: str, wanted: list[str]) -> list[str]:
+    """The features of ``setup.features`` that the manifest says this tool turned on in the account
+    (in config order, spelled as the feature table does): `destroy --features` unticks these, and
+    never one that was on before a run."""
+    from automation.netsuite.features import find_feature
+    from automation.secrets.manifest import Manifest
+
+    try:
+        recorded = Manifest.load().features_turned_on(account_id)
+    except InputError:  # an unreadable manifest: nothing is known to be ours, so nothing is turned off
+        return []
+
+    def canonical(label: str) -> str:
+        found = find_feature(label)
+        return found.label if found else label
+
+    mine = {canonical(label) for label in recorded}
+    return [canonical(label) for label in wanted if canonical(label) in mine]

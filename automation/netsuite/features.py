@@ -48,6 +48,29 @@ FEATURES: dict[str, Feature] = {f.label: f for f in _TABLE}
 _BY_LOWER: dict[str, Feature] = {" ".join(f.label.lower().split()): f for f in _TABLE}
 
 
+FEATURES_PAGE = "/app/setup/features.nl"
+"""Setup > Company > Enable Features: a box ticked here is one nsauto may turn off again (`destroy --features`)."""
+
+# What stops working when a feature goes off: `nsauto destroy --features` names it before unticking
+# (other integrations of the account may use a feature nsauto turned on; the manifest cannot know).
+_DEPENDENTS: dict[str, str] = {
+    "Client SuiteScript": "client scripts on forms and records stop running",
+    "Server SuiteScript": "RESTlets, user event, scheduled and map/reduce scripts stop running",
+    "SOAP Web Services": "every SOAP (SuiteTalk) integration of the account stops working",
+    "REST Web Services": "other REST integrations (records and SuiteQL over REST) stop working",
+    "SuiteSignOn": "SuiteSignOn (outbound single sign-on) connections stop working",
+    "Token-Based Authentication": "every TBA integration and access token of the account stops logging in",
+    "OAuth 2.0": "every OAuth 2.0 integration (authorization code and client credentials) stops logging in",
+    "SuiteAnalytics Workbook": "workbooks and their datasets are no longer available",
+}
+
+
+def dependents(label: str) -> str:
+    """What may depend on a feature, for the warning `nsauto destroy --features` prints first."""
+    feature = find_feature(label)
+    return _DEPENDENTS.get(feature.label if feature else label, "other integrations or scripts may use it")
+
+
 def find_feature(label: str) -> Feature | None:
     """The feature with this label (case and extra spaces ignored), or None."""
     if not isinstance(label, str):

@@ -20,6 +20,7 @@ from automation.errors import InputError
 from automation.secrets.redact import redactor
 
 FORMAT_VERSION = 1
+FEATURES_FACT = "features_turned_on"  # an account's fact: the feature labels the tool ticked (record_features)
 # Parallel accounts (engine/fleet.py) and stage branches (engine/graph.py) each hold a Manifest
 # loaded at their start; a save replays its own changes onto the file's latest content under this lock.
 _SAVE_LOCK = threading.Lock()
@@ -120,6 +121,32 @@ class Manifest:
         }
         if self.names.get(account_id):
             entry["name"] = self.names[account_id]
+
+    def record_features(self, account_id: str, labels: list[str]) -> None:
+        """Enable Features boxes this tool ticked (never those already on): the only ones
+        `nsauto destroy --features` may untick again. Kept in ``facts.features_turned_on``."""
+        self._changes.append(("record_features", (account_id, list(labels)), {}))
+        from automation.secrets.store import service_for
+
+        entry = self._accounts.setdefault(account_id, {"service": service_for(account_id), "items": {}, "facts": {}})
+        facts = entry.setdefault("facts", {})
+        facts[FEATURES_FACT] = sorted({*facts.get(FEATURES_FACT, []), *labels})
+        if self.names.get(account_id):
+            entry["name"] = self.names[account_id]
+
+    def forget_features(self, account_id: str, labels: list[str]) -> None:
+        """`nsauto destroy --features` turned these off again: no longer this tool's to turn off."""
+        self._changes.append(("forget_features", (account_id, list(labels)), {}))
+        facts = self._accounts.get(account_id, {}).get("facts", {})
+        left = [label for label in facts.get(FEATURES_FACT, []) if label not in labels]
+        if left:
+            facts[FEATURES_FACT] = left
+        else:
+            facts.pop(FEATURES_FACT, None)
+
+    def features_turned_on(self, account_id: str) -> list[str]:
+        """The Enable Features boxes this tool ticked in the account and has not turned off since."""
+        return list(self._accounts.get(account_id, {}).get("facts", {}).get(FEATURES_FACT, []))
 
     def entries(self) -> list[dict[str, Any]]:
         """One dict per account (sorted): account_id, service, items {name: {stored_at, run_id}}, facts."""

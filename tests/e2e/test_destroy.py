@@ -185,3 +185,40 @@ def test_destroy_without_a_terminal_or_yes_refuses_before_anything(sim, workspac
     assert "--yes" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 2  # one line and a hint, no traceback
     assert not (workspace.path / "runs").exists()  # no browser, no run folder
+
+
+def test_destroy_features_turns_off_only_what_nsauto_turned_on(sim, workspace, clean_keyring):
+    """SOAP Web Services was on before the run: it stays on. REST Web Services and Token-Based
+    Authentication were ticked by `run`: `destroy --features` warns, then unticks exactly those."""
+    sim.app.store.set_features({"webservicesexternal": True})
+    workspace.write_config(sim.url)
+    first = workspace.nsauto("run", *RUN)
+    assert first.returncode == 0, first.output
+    manifest = workspace.path / "nsauto-home" / "manifest.json"
+    facts = json.loads(manifest.read_text())["accounts"][demo.ACCOUNT_ID]["facts"]
+    assert facts["features_turned_on"] == ["REST Web Services", "Token-Based Authentication"]
+
+    plan = workspace.nsauto("plan", "--destroy", "--features", *RUN)
+    assert plan.returncode == 2, plan.output
+    assert "REST Web Services: other REST integrations" in plan.stderr
+    assert "uncheck Token-Based Authentication" in plan.output
+    assert sim.state()["features"]["Token-Based Authentication"] is True  # the plan changed nothing
+
+    gone = workspace.nsauto("destroy", "--yes", "--features", *RUN, "--json")
+    assert gone.returncode == 0, gone.output
+    assert "warning: --features turns off in sandbox" in gone.stderr
+    assert "Token-Based Authentication: every TBA integration" in gone.stderr
+    assert "SOAP Web Services" not in gone.stderr
+    _taken_down(sim.state(), ROLE, APP)
+    features = sim.state()["features"]
+    assert features["SOAP Web Services"] is True  # on before nsauto ran: never turned off
+    assert features["REST Web Services"] is False and features["Token-Based Authentication"] is False
+    teardown = json.loads(gone.stdout)["teardown"]
+    assert teardown["features_off"] == ["REST Web Services", "Token-Based Authentication"]
+    assert "features_turned_on" not in json.loads(manifest.read_text())["accounts"][demo.ACCOUNT_ID]["facts"]
+
+    again = workspace.nsauto("destroy", "--yes", "--features", *RUN, "--json")
+    assert again.returncode == 0, again.output
+    assert json.loads(again.stdout)["counts"].get("changed", 0) == 0, again.stdout
+    assert "none to turn off" in again.stderr and "warning" not in again.stderr
+    assert sim.state()["features"]["SOAP Web Services"] is True

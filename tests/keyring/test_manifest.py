@@ -76,3 +76,37 @@ def test_corrupt_manifest_names_the_position(tmp_path: Path) -> None:
     path.write_text('{"version": 1}')
     with pytest.raises(InputError, match="no 'accounts'"):
         Manifest.load(path)
+
+
+def test_features_turned_on_are_a_union_forgotten_by_destroy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Only what the tool ticked is recorded; a second run adds to it; `destroy --features` takes
+    back only what it turned off; another manifest saved meanwhile keeps its own changes."""
+    from automation.engine.variables import features_to_turn_off
+
+    monkeypatch.setenv("NSAUTO_HOME", str(tmp_path))
+    first = Manifest.load()
+    first.record_features("1234567_SB1", ["Token-Based Authentication", "REST Web Services"])
+    first.save()
+    second = Manifest.load()
+    other = Manifest.load()  # a parallel run that loaded before the next save
+    second.record_features("1234567_SB1", ["REST Web Services", "OAuth 2.0"])
+    second.save()
+    other.record("1234567_SB1", ["token_id"], "run-2")
+    other.save()
+    manifest = Manifest.load()
+    turned_on = manifest.features_turned_on("1234567_SB1")
+    assert turned_on == ["OAuth 2.0", "REST Web Services", "Token-Based Authentication"]
+    assert manifest.entries()[0]["items"].keys() == {"token_id"}
+    assert manifest.features_turned_on("7654321") == []
+    # config order, case ignored, and never a feature of setup.features the record lacks (it was on before)
+    wanted = ["SOAP Web Services", "rest web services", "Token-Based Authentication"]
+    assert features_to_turn_off("1234567_SB1", wanted) == ["REST Web Services", "Token-Based Authentication"]
+
+    manifest.forget_features("1234567_SB1", ["REST Web Services", "Token-Based Authentication"])
+    manifest.save()
+    assert Manifest.load().features_turned_on("1234567_SB1") == ["OAuth 2.0"]
+    manifest.forget_features("1234567_SB1", ["OAuth 2.0"])
+    manifest.forget_features("unknown", ["OAuth 2.0"])
+    manifest.save()
+    assert "features_turned_on" not in Manifest.load().entries()[0]["facts"]
+    assert features_to_turn_off("1234567_SB1", wanted) == []

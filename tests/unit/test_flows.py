@@ -203,14 +203,14 @@ def test_setup_flow_has_the_stages_and_references_resolve(variables: dict[str, A
 
 
 def test_every_shipped_file_is_used_by_a_setup_flow() -> None:
-    from automation.engine.loader import AUTH_FLOWS, flow_for_auth
+    from automation.engine.loader import AUTH_FLOWS, DESTROY_FEATURES_FLOW, flow_for_auth
 
     used = {
         file
         for auth in AUTH_FLOWS
         for destroy in (False, True)  # the setup flows and their teardowns (`nsauto destroy`)
         for file in load_flow(flow_for_auth(auth, destroy=destroy)).files
-    }
+    } | {DESTROY_FEATURES_FLOW.resolve()}  # added by `nsauto destroy --features` (loader.extend_flow)
     assert used == {p.resolve() for p in FLOWS.glob("*.yaml")}
 
 
