@@ -92,6 +92,18 @@ class Capturer:
 
     def attach(self, context: BrowserContext) -> None:
         self.context = context
+        for page in context.pages:
+            self._watch(page)
+        context.on("page", self._watch)
+
+    def _watch(self, page: Page) -> None:
+        """Every document as loaded too: a step may pass through a page (find_record's list) and leave it."""
+
+        def loaded(loaded_page: Page) -> None:
+            if self.stage and self.stage != "login":
+                self.offer(loaded_page, f"{self.stage}: loaded")
+
+        page.on("load", loaded)
 
     def before_action(self, locator: Any, what: str) -> None:
         pass
