@@ -175,3 +175,29 @@ def test_regenerate_captures(name, sim, workspace, tmp_path):
     (target / "live-report.json").write_text(json.dumps(report, indent=1) + "\n")
     shutil.rmtree(CAPTURES / name, ignore_errors=True)
     shutil.copytree(target, CAPTURES / name)
+
+
+def _inspected(workspace, url: str, auth: str, replace: dict[str, str] | None = None) -> dict[str, list]:
+    """`inspect --json` of the role and integration pages, as (label, field id, widget) per page."""
+    _config(workspace, url, auth, replace)
+    result = workspace.nsauto("inspect", *RUN[:4], "role", "integration", "--json", "--options", "0")
+    assert result.returncode == 0, result.output
+    return {
+        page["url"].split("//", 1)[1].split("/", 1)[1].split("?")[0]: sorted(
+            (f["label"], f["id"], f["widget"], f["tab"]) for f in page.get("fields", [])
+        )
+        for page in json.loads(result.stdout)["pages"]
+    }
+
+
+def test_inspect_on_a_replay_shows_the_fields_it_shows_live(sim, workspace):
+    """Labels, field ids and widgets are structure, kept by the sanitizer; values are not compared."""
+    name = "tba-fresh-default-dials"
+    _prepare(sim, COMBOS[name])
+    live = _inspected(workspace, sim.url, "tba")
+    capture = CAPTURES / name
+    placeholders = json.loads((capture / "capture.json").read_text())["config"]
+    with start_in_thread(replay=str(capture)) as replay:
+        replayed = _inspected(workspace, replay.url, "tba", placeholders)
+    assert len(live) == 2 and all(len(fields) >= 5 for fields in live.values()), live
+    assert replayed == live
