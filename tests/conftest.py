@@ -85,14 +85,18 @@ class Workspace:
         return self.config
 
     def nsauto(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> CliResult:
-        proc = subprocess.run(
-            [sys.executable, "-m", "automation", *args],
-            cwd=self.path,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "automation", *args],
+                cwd=self.path,
+                env={**self.env, **(env or {})},
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired as exc:  # the progress so far says where it stuck
+            said = [b.decode(errors="replace") if isinstance(b, bytes) else (b or "") for b in (exc.stdout, exc.stderr)]
+            return CliResult(-9, said[0], said[1] + f"\n(killed after {timeout:.0f} s)")
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 

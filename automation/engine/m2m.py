@@ -343,15 +343,18 @@ def _close(s: Session, popup: Page) -> None:
 def _reload(s: Session, page: Page, url: str) -> None:
     """Show the list as it is now. The popup may have started a reload of the opener itself, which
     can cut ours short ("interrupted", "not attached"): then wait for that one and go again."""
-    for attempt in range(3):
+    attempts = 5
+    for attempt in range(attempts):
         try:
             page.goto(url, wait_until="domcontentloaded", timeout=s.timeout_ms)
             return
         except PlaywrightError:
-            if attempt == 2:
+            if attempt == attempts - 1:
                 raise
             with contextlib.suppress(PlaywrightError):
                 page.wait_for_load_state("domcontentloaded", timeout=s.timeout_ms)
+                # A reload still pending gives no event to wait for: back off before going again.
+                page.wait_for_timeout(100 * 2**attempt)
 
 
 def step_upload(s: Session, args: dict) -> None:
