@@ -36,6 +36,7 @@ from typing import Any
 
 from automation import blocking
 from automation.engine import model as m
+from automation.engine import readahead
 from automation.engine.cooperative import Cooperative
 from automation.engine.events import RunResult, StageResult, StepResult
 from automation.engine.loader import Flow
@@ -45,6 +46,7 @@ from automation.engine.session import Session
 log = logging.getLogger("nsauto.graph")
 
 MAX_LANES = 4  # pages one account drives at once; the TBA flow needs 2
+READ_AHEAD = "(read-ahead)"  # not a stage: the lists read in a spare window (engine/readahead.py)
 WRITING_ACTIONS = frozenset({"save", "click", "capture", "revoke_others"})
 
 
@@ -131,15 +133,16 @@ def writes_of(stage: m.Stage) -> set[str]:
         action = m.action_of(step)
         value = getattr(step, action)
         if action == "open":
-            pages.add(_page(value))
+            pages.add(page_path(value))
         elif action == "find_record":
-            pages.add(_page(value.form))
+            pages.add(page_path(value.form))
         elif action == "revoke_others":
-            pages.add(_page(value.list))
+            pages.add(page_path(value.list))
     return pages
 
 
-def _page(path: str) -> str:
+def page_path(path: str) -> str:
+    """A page's path without its query: what stands for a record type."""
     return path.split("?", 1)[0].rstrip("/")
 
 
@@ -215,6 +218,16 @@ class _Lanes:
             self.pool.remove(lane)
             self.close_lane(lane)
 
+    def spare(self) -> _Lane | None:
+        """A branch page for work beside the stages (engine/readahead.py), opened while the first page is idle."""
+        if self.main not in self.idle or len(self.pool) >= self.cap:
+            return None
+        lane = self.open_lane(True)
+        if lane is None:
+            return None
+        self.pool.append(lane)
+        return lane
+
     def assign(self, plan: _Schedule) -> list[tuple[str, _Lane]]:
         """Ready stages matched with lanes, the most critical first; pages are opened before any stage starts."""
         taken: list[tuple[str, _Lane]] = []
@@ -278,21 +291,31 @@ class GraphRunner(Runner):
         plan = _Schedule(graph, list(graph.order))
         finished: list[_Done] = []
         wake: list[Any] = [coop.future()]
+        lookups = [] if self.options.check else readahead.planned(self.flow, graph, session.variables)
+        reading: _Lane | None = None
         try:
             while True:
+                if lookups and ("login" in plan.done or "login" not in graph.order) and not plan.stopped:
+                    reading = lanes.spare()  # while the first page is idle: it opens the window
+                    if reading is not None:
+                        coop.spawn(self._read_ahead(lookups, reading, finished, wake))
+                    lookups = []
                 for name, lane in [] if plan.stopped else lanes.assign(plan):
                     plan.running[name] = lane  # spawned only now: no branch moved while lanes were opened
                     coop.spawn(self._branch(name, lane, result, finished, wake))
-                if not plan.running:
+                if not plan.running and reading is None:
                     break
                 coop.wait(wake[0])
                 wake[0] = coop.future()
                 while finished:
                     got = finished.pop()
-                    del plan.running[got.stage]
                     lanes.idle.append(got.lane)
                     if got.error is not None:
                         raise got.error  # KeyboardInterrupt or a bug outside the stage's own handling
+                    if got.stage == READ_AHEAD:
+                        reading = None
+                        continue
+                    del plan.running[got.stage]
                     assert got.outcome is not None
                     if self._stops_run(got.stage, got.outcome.status):
                         plan.stopped = True  # running branches finish their stage; nothing new starts
@@ -315,6 +338,24 @@ class GraphRunner(Runner):
             try:
                 done.outcome = lane.runner._run_stage(stage, lane.session, result)
             except BaseException as exc:  # handed to the scheduling greenlet, which raises it
+                done.error = exc
+            finished.append(done)
+            if not wake[0].done():
+                wake[0].set_result(None)
+
+        return body
+
+    def _read_ahead(
+        self, lookups: list[readahead.Lookup], lane: _Lane, finished: list[_Done], wake: list[Any]
+    ) -> Callable[[], None]:
+        from automation.engine.revoke import rows_before
+        from automation.engine.steps import list_row
+
+        def body() -> None:
+            done = _Done(READ_AHEAD, lane)
+            try:
+                readahead.read(lane.session, lookups, list_row, rows_before)
+            except BaseException as exc:  # a bug: handed to the scheduling greenlet, which raises it
                 done.error = exc
             finished.append(done)
             if not wake[0].done():

@@ -83,6 +83,8 @@ class Runner:
         self.journal = Journal.for_account(options.artifacts, target.name)
         self._timeout_cap_s: float | None = None
         self.rows_read: dict[tuple[str, str], dict] = {}  # every page of this account's run reads and adds to it
+        self.read_ahead: dict[tuple[str, str], dict | None] = {}  # and these (engine/readahead.py)
+        self.read_ahead_taken: set[tuple[str, str]] = set()
 
     def run(self, context: BrowserContext) -> RunResult:
         mode = "check" if self.options.check else "plan" if self.options.plan else "run"
@@ -162,6 +164,8 @@ class Runner:
             ),
             before_action=self.before_action or (lambda locator, what: None),
             rows_read=self.rows_read,
+            read_ahead=self.read_ahead,
+            read_ahead_taken=self.read_ahead_taken,
         )
 
     def _selected_stages(self) -> list[str]:

@@ -83,6 +83,11 @@ class Session:
     # same row is served from here instead of loading the list again (one page load less on the
     # critical path). Shared by every page of the run (its branches too); names do not change mid-run.
     rows_read: dict[tuple[str, str], dict] = field(default_factory=dict)
+    # Rows a spare window read while earlier stages ran (engine/readahead.py), by (list path, name):
+    # None when the list has no such record. Each is used once; ``read_ahead_taken`` holds the keys
+    # a stage has looked up (from here or not), so a late read-ahead never stores one again.
+    read_ahead: dict[tuple[str, str], dict | None] = field(default_factory=dict)
+    read_ahead_taken: set[tuple[str, str]] = field(default_factory=set)
     _verified: VerifyResult | None = None
 
     def remember_row(self, list_path: str, text: str, row: dict) -> None:

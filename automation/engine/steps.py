@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from automation.engine import check, terms
+from automation.engine import check, readahead, terms
 from automation.engine import model as m
 from automation.engine.session import Session
 from automation.engine.variables import as_bool
@@ -251,10 +251,10 @@ def _field(s: Session, label: str | list[str]) -> ui.Field:
 def step_find_record(s: Session, args: dict) -> None:
     name, form = str(args["name"]), args["form"]
     s.record = type(s.record)(form=form)
-    _goto(s, args["list"])
-    row = ui.find_list_row(s.page, name)
-    if row is None and _show_inactives(s):  # an inactive record hides from the list until then
-        row = ui.find_list_row(s.page, name)
+    key = readahead.key_of(args["list"], name)
+    s.read_ahead_taken.add(key)
+    ahead = key in s.read_ahead and not s.check  # read in a spare window while earlier stages ran
+    row = s.read_ahead.pop(key) if ahead else list_row(s, args["list"], name)
     record_id = _record_id(row, form) if row else None
     if row:
         s.remember_row(args["list"], name, row)
@@ -279,6 +279,15 @@ def step_find_record(s: Session, args: dict) -> None:
         return
     s.record.dirty = True
     s.emit(f"create {name}", "changed", "new record")
+
+
+def list_row(s: Session, list_path: str, name: str) -> dict | None:
+    """The row of ``list_path`` that reads ``name``, inactive records included; None when there is none."""
+    _goto(s, list_path)
+    row = ui.find_list_row(s.page, name)
+    if row is None and _show_inactives(s):  # an inactive record hides from the list until then
+        row = ui.find_list_row(s.page, name)
+    return row
 
 
 def _show_inactives(s: Session) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -610,7 +610,7 @@ _LIST_JS = """(match) => {
     const rows = [];
     for (const tr of trs.slice(1)) {
       const cells = [...tr.children].map((c) => norm(c.textContent));
-      if (!keys.every((k, n) => cells[cols[n]] === norm(match[k]))) continue;
+      if (!keys.every((k, n) => match[k] === null || cells[cols[n]] === norm(match[k]))) continue;
       const hrefs = [...tr.querySelectorAll("a[href]")].map((a) => a.getAttribute("href"))
         .filter((h) => h && h !== "#" && !h.startsWith("javascript:"));
       const ids = hrefs.map((h) => { const m = h.match(/[?&]id=(\\d+)/); return m ? m[1] : null; }).filter(Boolean);
@@ -629,10 +629,10 @@ _LIST_JS = """(match) => {
 }"""
 
 
-def read_list(page: Page, match: dict[str, str]) -> ListRead | None:
+def read_list(page: Page, match: Mapping[str, str | None]) -> ListRead | None:
     """The first table whose header has every column of ``match`` (see ``_LIST_JS`` for how a
-    label is found), with its rows that read ``match``'s values; None when no table has them, so
-    an error page is never taken for an empty list."""
+    label is found), with its rows that read ``match``'s values (None: any value); None when no
+    table has them, so an error page is never taken for an empty list."""
     data = page.evaluate(_LIST_JS, match)
     if data is None:
         return None

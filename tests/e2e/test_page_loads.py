@@ -1,4 +1,5 @@
-"""The critical path's page loads (issue 14): no list read twice in a run, no wait for a branch window.
+"""The critical path's page loads (issue 14): no list read twice in a run, lists read ahead beside
+features, no wait for a branch window.
 
 The simulator's App is wrapped to record every request, so the test counts page loads as NetSuite
 would see them.
@@ -14,6 +15,9 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 EMPLOYEES = "/app/common/entity/employeelist.nl"
+ROLES = "/app/setup/rolelist.nl"
+TOKENS = "/app/setup/accesstokens.nl"
+FEATURES = "/app/setup/features.nl"
 
 
 @pytest.fixture
@@ -46,6 +50,12 @@ def test_the_employee_list_is_read_once_and_the_branch_gets_its_window_at_once(
 
     gets = Counter(path for method, path in requests_seen if method == "GET")
     assert gets[EMPLOYEES] == 1, gets
+    # Read ahead in the spare window while features ran: off the critical path, and once each.
+    features_saved = requests_seen.index(("POST", FEATURES))
+    for listed in (ROLES, EMPLOYEES, TOKENS):
+        assert gets[listed] == 1, (listed, gets)
+        assert requests_seen.index(("GET", listed)) < features_saved, (listed, requests_seen)
+    assert "none active (the list read before the new record had none)" in result.output
     assert "look up Name of admin@example.com" in result.output
     assert "Admin User" in result.output  # the value the token's User dropdown got, from memory
     log = "".join(p.read_text() for p in (workspace.path / "runs").rglob("nsauto.log"))
@@ -64,3 +74,24 @@ def test_check_mode_reads_the_list_again(sim, workspace, clean_keyring, requests
     assert result.returncode in (0, 1), result.output
     gets = Counter(path for method, path in requests_seen if method == "GET")
     assert gets[EMPLOYEES] == 2, gets
+
+
+def test_a_rerun_goes_straight_to_the_records_and_a_rotation_weighs_the_old_token(
+    sim, workspace, clean_keyring, requests_seen
+):
+    """With everything there, the read-ahead finds the role and the employee (their stages open the
+    record, no list); with an active token on the list read ahead, `--rotate` reads the list again
+    after its save and revokes the old one."""
+    workspace.write_config(sim.url)
+    assert workspace.nsauto("run", "--config", "config.yaml", "--account", "sandbox").returncode == 0
+    requests_seen.clear()
+    result = workspace.nsauto("run", "--config", "config.yaml", "--account", "sandbox", "--rotate")
+    assert result.returncode == 0, result.output
+    gets = Counter(path for method, path in requests_seen if method == "GET")
+    assert gets[ROLES] == 1 and gets[EMPLOYEES] == 1, gets
+    first_token_save = requests_seen.index(("POST", "/app/setup/accesstoken.nl"))
+    assert ("GET", TOKENS) in requests_seen[:first_token_save]  # read ahead: one active token there
+    assert ("GET", TOKENS) in requests_seen[first_token_save:]  # so read again after the save, to revoke it
+    assert "revoked 1 older token(s)" in result.output
+    tokens = sim.state()["tokens"]
+    assert [t["revoked"] for t in tokens] == [True, False], tokens
