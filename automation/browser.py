@@ -11,13 +11,19 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from playwright.sync_api import Browser, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from automation.errors import EnvironmentNotReady
+
+T = TypeVar("T")
 
 # Without the background-networking flags Chromium keeps calling Google's hosts, which closed
 # networks refuse; the rest keeps a headless run quiet and deterministic.
@@ -60,6 +66,35 @@ class BrowserOptions:
     slow_mo_ms: float = 0
     executable: str | None = None
     connect: str | None = None
+
+
+def start_while(work: Callable[[], T]) -> tuple[Playwright, Callable[[], None], T]:
+    """Playwright's driver started on this thread while ``work`` (loading config and flows) runs on
+    another; returns the driver, how to stop it, and what ``work`` returned.
+
+    Why: the driver is a Node process that takes ~0.4 s to answer, during which this thread only
+    waits; imports and YAML parsing (~0.3 s) fit in that wait instead of coming before it. If
+    ``work`` raises, the driver is stopped and the error goes on as it would have.
+    """
+    from playwright.sync_api import sync_playwright
+
+    done: Future[T] = Future()
+
+    def settle() -> None:
+        try:
+            done.set_result(work())
+        except BaseException as exc:  # handed to this thread below
+            done.set_exception(exc)
+
+    threading.Thread(target=settle, name="nsauto-load", daemon=True).start()
+    manager = sync_playwright()
+    playwright = manager.__enter__()
+    stop = lambda: manager.__exit__(None, None, None)  # noqa: E731
+    try:
+        return playwright, stop, done.result()
+    except BaseException:
+        stop()
+        raise
 
 
 def system_chromium() -> str | None:

@@ -268,7 +268,10 @@ def _report_error(exc: NsautoError, args: argparse.Namespace) -> int:
     return exc.exit_code
 
 
-def _load(args: argparse.Namespace):
+def _load(args: argparse.Namespace, for_run: bool = False):
+    if for_run:  # on start_while's thread, beside the driver's start: the run's own imports too
+        import automation.engine.orchestrate
+        import automation.report.console  # noqa: F401
     from automation.config import load_config
     from automation.engine.loader import DESTROY_FEATURES_FLOW, extend_flow, flow_for_auth, load_flow
 
@@ -308,11 +311,6 @@ def _setup_logging(debug: bool) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from automation.browser import BrowserOptions
-    from automation.engine.orchestrate import run_account
-    from automation.engine.runner import RunOptions
-    from automation.report.console import ConsoleReporter
-
     _setup_logging(args.debug)
     destroy = args.command == "destroy"
     if destroy and not args.yes and not sys.stdin.isatty():
@@ -322,7 +320,23 @@ def cmd_run(args: argparse.Namespace) -> int:
             "nsauto destroy revokes tokens and deletes keyring items; without a terminal to ask on it needs --yes",
             "see what it would take down with `nsauto plan --destroy`, then run `nsauto destroy --yes`",
         )
-    config, flow = _load(args)
+    from automation.browser import start_while
+
+    playwright, stop_playwright, (config, flow) = start_while(lambda: _load(args, for_run=True))
+    try:
+        return _run_loaded(args, config, flow, playwright)
+    finally:
+        stop_playwright()
+
+
+def _run_loaded(args: argparse.Namespace, config, flow, playwright) -> int:
+    """`run`, `plan` and `destroy` once config and flow are loaded, on ``playwright``'s driver."""
+    from automation.browser import BrowserOptions
+    from automation.engine.orchestrate import run_account
+    from automation.engine.runner import RunOptions
+    from automation.report.console import ConsoleReporter
+
+    destroy = args.command == "destroy"
     plan = args.command == "plan"
     options = RunOptions(
         plan=plan,
@@ -351,7 +365,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if getattr(args, "features", False):
         _warn_features(config, accounts)
     if destroy and not args.yes:
-        _confirm_destroy(config, flow, accounts, options, browser, reporter)
+        _confirm_destroy(config, flow, accounts, options, browser, reporter, playwright)
     if args.all and getattr(args, "parallel", 1) > 1:
         from automation.engine.fleet import run_fleet
 
@@ -365,12 +379,23 @@ def cmd_run(args: argparse.Namespace) -> int:
             verbose=args.debug,
             branches=branches,
             recorder_for=lambda: _recorder(args, flow),
+            playwright=playwright,
         )
     for account in accounts if not results else []:
         recorder = _recorder(args, flow)
         try:
             results.append(
-                run_account(config, account, flow, options, browser, reporter, recorder=recorder, branches=branches)
+                run_account(
+                    config,
+                    account,
+                    flow,
+                    options,
+                    browser,
+                    reporter,
+                    recorder=recorder,
+                    branches=branches,
+                    playwright=playwright,
+                )
             )
         except NsautoError as exc:
             if not args.all:
@@ -417,7 +442,7 @@ def _warn_features(config, accounts) -> None:
             print(f"  {label}: {dependents(label)}", file=sys.stderr)
 
 
-def _confirm_destroy(config, flow, accounts, options, browser, reporter) -> None:
+def _confirm_destroy(config, flow, accounts, options, browser, reporter, playwright) -> None:
     """On a terminal: show the plan of the teardown, then ask; a production account id must be typed."""
     from dataclasses import replace
 
@@ -425,7 +450,9 @@ def _confirm_destroy(config, flow, accounts, options, browser, reporter) -> None
     from automation.errors import InputError
 
     for account in accounts:
-        run_account(config, account, flow, replace(options, plan=True), browser, reporter, branches=False)
+        run_account(
+            config, account, flow, replace(options, plan=True), browser, reporter, branches=False, playwright=playwright
+        )
     for account in accounts:
         production = not any(mark in account.account_id.upper() for mark in ("_SB", "_RP"))
         if production:

@@ -26,7 +26,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import IO, TYPE_CHECKING, Any
 
 from jaraco.classes.properties import classproperty
@@ -152,8 +152,10 @@ def run_fleet(
     branches: bool = True,
     recorder_for: Callable[[], Recorder | None] | None = None,
     stream: IO[str] | None = None,
+    playwright: Playwright | None = None,
 ) -> list[RunResult]:
-    """Run every account, ``parallel`` at a time; results in the accounts' order, failures included."""
+    """Run every account, ``parallel`` at a time; results in the accounts' order, failures included
+    (on ``playwright``'s driver when given, else on one it starts)."""
     from playwright.sync_api import sync_playwright
 
     from automation.browser import launch
@@ -167,7 +169,7 @@ def run_fleet(
     lock = threading.Lock()
     width = max((len(a.name) for a in accounts), default=0)
     results: list[RunResult | None] = [None] * len(accounts)
-    with serialised_keyring(), sync_playwright() as pw:
+    with serialised_keyring(), nullcontext(playwright) if playwright else sync_playwright() as pw:
         shared = launch(pw, browser)
 
         def one(index: int) -> None:

@@ -87,7 +87,8 @@ def step_fill(s: Session, args: dict) -> None:
     if s.check:
         return check.found(s, f"fill {label}", field, "text")
     control = field.control("text")
-    current = control.input_value(timeout=s.timeout_ms)
+    seen = field.seen.text if field.seen else None
+    current = seen if seen is not None else control.input_value(timeout=s.timeout_ms)
     if current == value:
         s.emit(item, "ok", "")
         return
@@ -111,7 +112,8 @@ def step_choose(s: Session, args: dict) -> None:
     if s.check:
         return check.found(s, f"choose {label}", field, "select")
     control = field.control("select")
-    current = control.input_value(timeout=s.timeout_ms).strip()
+    seen = field.seen.select if field.seen else None
+    current = (seen if seen is not None else control.input_value(timeout=s.timeout_ms)).strip()
     if current == option:
         s.emit(item, "ok", "")
         return
@@ -134,7 +136,7 @@ def step_check(s: Session, args: dict) -> None:
     if _gated_and_off(s, spec, want, item):
         return
     field = _field(s, spec)
-    state = ui.checkbox_state(field.box)
+    state = field.seen.checked if field.seen else ui.checkbox_state(field.box)
     if s.check:
         note = f"'{agree}' in a terms popup is never clicked" if agree else ""
         return check.found(s, item, field, "checkbox", note, pending=state != want)

@@ -40,6 +40,16 @@ def _label_pattern(label: str) -> re.Pattern[str]:
     return re.compile(rf"^\s*{re.escape(label.strip())}\s*[*:]?\s*$", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What a field's controls held when it was found (one round trip with the finding): a text
+    input's value, a dropdown's shown value (None: the field has no such control), a box's state."""
+
+    text: str | None
+    select: str | None
+    checked: bool
+
+
 @dataclass
 class Field:
     """A body field found by its label: the element that holds label and control."""
@@ -49,6 +59,7 @@ class Field:
     found_by: str
     matched: str = ""  # which locator of a fallback list found it ('' = the first)
     visible: bool = False  # seen visible when found: no subtab to open (see reveal)
+    seen: Seen | None = None  # read as it was found; None when found by a slower strategy
 
     @property
     def by_fallback(self) -> bool:
@@ -62,9 +73,9 @@ class Field:
         kind = kind or self.kind()
         selector = {
             "checkbox": "input[type=checkbox]",
-            "select": "input[name^='inpt_'], input.dropdownInput",
+            "select": _SELECT_CONTROL,
             "popup": "input[id$='_display']",
-            "text": "input:not([type=hidden]):not([type=checkbox]), textarea",
+            "text": _TEXT_CONTROL,
         }.get(kind, "*")
         return self.box.locator(selector).first
 
@@ -130,6 +141,9 @@ def find_field(page: Page, label: str | Sequence[str], timeout_ms: float) -> Fie
     """
     candidates = field_candidates(label)
     name = candidates[0]
+    quick = _found_at_once(page, name)
+    if quick is not None:
+        return quick
     plans = [(cand, _candidate_strategies(page, cand, index)) for index, cand in enumerate(candidates)]
     locators = [locator for _, strategies in plans for _, locator in strategies]
     anything = locators[0]
@@ -164,6 +178,41 @@ def find_field(page: Page, label: str | Sequence[str], timeout_ms: float) -> Fie
                 count=count,
             )
     raise _not_found(page, candidates)
+
+
+_TEXT_CONTROL = "input:not([type=hidden]):not([type=checkbox]), textarea"
+_SELECT_CONTROL = "input[name^='inpt_'], input.dropdownInput"
+
+# For the wrappers labelled so: null unless exactly one is shown, or there is only one; else which
+# one, whether it is shown, and what its controls hold (as Field.control and checkbox_state read them).
+_FOUND_JS = f"""(els) => {{
+  const shown = els.map({_SHOWN_JS});
+  const visible = shown.filter(Boolean).length;
+  if (visible > 1 || (visible === 0 && els.length !== 1)) return null;
+  const index = visible === 1 ? shown.indexOf(true) : 0;
+  const box = els[index];
+  const text = box.querySelector({_TEXT_CONTROL!r});
+  const select = box.querySelector({_SELECT_CONTROL!r});
+  const span = box.querySelector(".checkbox_ck, .checkbox_unck");
+  const input = box.querySelector("input[type=checkbox]");
+  const checked = span ? span.classList.contains("checkbox_ck") : !!(input && input.checked);
+  return [visible === 1, text ? text.value : null, select ? select.value : null, checked];
+}}"""
+
+
+def _found_at_once(page: Page, label: str) -> Field | None:
+    """The usual case in one round trip: the label's wrapper (NetSuite's ``data-nsps-label``) is on
+    the page once, or shown once, and its value comes along. None sends the caller the long way
+    (fallback labels, label text, waiting for a page still rendering, the errors)."""
+    if label.startswith(ID_PREFIX):
+        return None
+    wrappers = page.locator(f"div.uir-field-wrapper[data-nsps-label={_css_string(label)}]")
+    found = wrappers.evaluate_all(_FOUND_JS)
+    if found is None:
+        return None
+    visible, text, select, checked = found
+    box = wrappers.filter(visible=True).first if visible else wrappers.first
+    return Field(label, box, "label", label, visible=visible, seen=Seen(text, select, checked))
 
 
 def _not_found(page: Page, candidates: list[str]) -> FieldNotFound:
