@@ -244,6 +244,7 @@ class StageTime:
     requests: int
     client_s: float  # the stage's own gaps: from a page's answer to the stage's next request
     lead_in_s: float  # from the end of what the stage waits for to its first request
+    ahead: int = 0  # its lists read ahead, before what it waits for had finished
 
 
 def client_time(flow: Flow, row: Measured) -> list[StageTime]:
@@ -264,12 +265,13 @@ def client_time(flow: Flow, row: Measured) -> list[StageTime]:
         mine[chosen].append(request)
     times = []
     for name in graph.order:
-        got = mine[name]
-        gaps = sum(max(0.0, b.arrived - a.answered) for a, b in itertools.pairwise(got))
         before = [r.answered for need in graph.needs[name] for r in mine[need]]
         ready = max(before, default=row.started_at)
+        ahead = [r for r in mine[name] if r.arrived < ready]  # read ahead: off this stage's chain
+        got = mine[name] = [r for r in mine[name] if r.arrived >= ready]
+        gaps = sum(max(0.0, b.arrived - a.answered) for a, b in itertools.pairwise(got))
         lead = max(0.0, got[0].arrived - ready) if got else 0.0
-        times.append(StageTime(name, len(got), gaps, lead))
+        times.append(StageTime(name, len(got), gaps, lead, len(ahead)))
     return times
 
 
@@ -375,12 +377,16 @@ def main() -> int:
 
     latencies = [args.latency_ms] + ([1000] if args.slow and args.latency_ms != 1000 else [])
     chain, loads, _ = lower_bound(flow, variables, 1.0)
+    _, own_loads, _ = lower_bound(flow, variables, 1.0, read_ahead=True)
     stage = per_stage(flow, variables)
+    own = per_stage(flow, variables, read_ahead=True)
     print("\n1. Lower bound (critical path), counted from the flow files; page loads per step:")
     for step, rule in RULES.items():
         print(f"     {step:<46} {rule}")
     print("   per stage: " + ", ".join(f"{s.stage} {stage(s.stage)}" for s in flow.stages))
-    print(f"   longest chain: {' → '.join(chain)} = {loads} page loads")
+    print(f"   longest chain: {' → '.join(chain)} = {loads} page loads (the bound: the chain's pages in turn)")
+    print("   with the lists read ahead: " + ", ".join(f"{s.stage} {own(s.stage)}" for s in flow.stages))
+    print(f"   so nsauto's own chain has {own_loads} page loads (× own: wall / ({own_loads} × latency))")
     total = sum(stage(s.stage) for s in flow.stages)
     for latency in latencies:
         seconds = loads * latency / 1000
@@ -401,20 +407,20 @@ def main() -> int:
         if args.repeat > 1:
             print("   walls: nsauto " + ", ".join(f"{p[0].wall_s:.1f}" for p in pairs), end="")
             print("; reference " + ", ".join(f"{p[1].wall_s:.1f}" for p in pairs) + " (medians below)")
-        header = f"   {'':<22} {'wall s':>7} {'× bound':>8} {'× ref':>6} {'pages':>6} {'CPU s':>6} {'PSS MiB':>8}  rc"
-        print(header)
+        own_bound = own_loads * latency / 1000
+        header = f"   {'':<22} {'wall s':>7} {'× bound':>8} {'× own':>6} {'× ref':>6} {'pages':>6} {'CPU s':>6}"
+        print(f"{header} {'PSS MiB':>8}  rc")
         for row in (ns, ref):
             print(
-                f"   {row.label:<22} {row.wall_s:>7.2f} {row.wall_s / bound:>8.2f} {row.wall_s / ref.wall_s:>6.2f} "
-                f"{len(row.requests):>6} {row.cpu_s:>6.1f} {row.peak_pss_mib:>8.0f}  {row.rc}"
+                f"   {row.label:<22} {row.wall_s:>7.2f} {row.wall_s / bound:>8.2f} {row.wall_s / own_bound:>6.2f} "
+                f"{row.wall_s / ref.wall_s:>6.2f} {len(row.requests):>6} {row.cpu_s:>6.1f} {row.peak_pss_mib:>8.0f}  "
+                f"{row.rc}"
             )
         print("   client time between page loads per stage (s): lead-in (from what it waits for) + within")
-        print(f"   {'stage':<16} {'nsauto':>16} {'reference':>16}")
+        print("   (page loads on its chain; +N: lists read ahead, before what it waits for had finished)")
+        print(f"   {'stage':<16} {'nsauto':>21} {'reference':>21}")
         for mine, theirs in zip(client_time(flow, ns), client_time(flow, ref), strict=True):
-            print(
-                f"   {mine.stage:<16} {mine.lead_in_s:>5.2f} + {mine.client_s:>4.2f} ({mine.requests:>2}) "
-                f"{theirs.lead_in_s:>5.2f} + {theirs.client_s:>4.2f} ({theirs.requests:>2})"
-            )
+            print(f"   {mine.stage:<16} {_stage_cell(mine):>21} {_stage_cell(theirs):>21}")
         for row in (ns, ref):
             tail = row.ended_at - max((r.answered for r in row.requests), default=row.ended_at)
             kinds = ", ".join(f"{k} {v:.1f}" for k, v in sorted(row.cpu_kinds.items(), key=lambda kv: -kv[1]))
@@ -443,6 +449,11 @@ def main() -> int:
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
     assert help_clean and validate_clean, "nsauto --help / validate imported Playwright"
     return 0 if all(row.rc == 0 for row in rows) else 1
+
+
+def _stage_cell(time: StageTime) -> str:
+    ahead = f" +{time.ahead}" if time.ahead else ""
+    return f"{time.lead_in_s:.2f} + {time.client_s:.2f} ({time.requests:>2}{ahead})"
 
 
 def _median(pairs: list[tuple[Measured, Measured]], index: int) -> Measured:

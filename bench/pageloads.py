@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from automation.engine import model as m
 from automation.engine.graph import StageGraph
 from automation.engine.loader import Flow
+from automation.engine.readahead import planned
 
 # NetSuite shows the SuiteCloud Terms of Service popup for these features only (not SOAP Web Services).
 TERMS_POPUP_FEATURES = frozenset({"REST Web Services", "Token-Based Authentication"})
@@ -23,12 +24,13 @@ TERMS_POPUP_FEATURES = frozenset({"REST Web Services", "Token-Based Authenticati
 RULES: dict[str, str] = {
     "login": "6: login page, credentials POST, 2FA page, code POST, role redirect, dashboard",
     "open": "1: the page",
-    "find_record": "2: the list, then the record (or the empty form for a new record)",
+    "find_record": "2: the list, then the record (or the empty form for a new record); 1 when read ahead",
     "lookup": "1: the list; 0 when a stage it waits for read that list (the run remembers the row)",
     "save": "2: the POST, then the record page it redirects to",
     "check (agree)": "+1 per box that opens the terms popup (the popup page)",
     "capture": "0 on a new record (reset: +3: reopen the form, POST, record page); the REST check is no page",
-    "revoke_others": "1: the list (+2 per older token revoked: none on a fresh account)",
+    "revoke_others": "1: the list (+2 per older token revoked: none on a fresh account); 0 when read ahead",
+    "read ahead": "a list no earlier stage writes, read in a spare window beside features (engine/readahead.py)",
     "click": "2: the POST and the page it leads to",
     "fill, choose, check, uncheck, tab, sublist_row": "0: in the page",
 }
@@ -59,17 +61,26 @@ def _items(step: m.StepBase, variables: dict[str, Any]) -> list[Any]:
 TERMS_POPUP_PAGE = "/app/setup/suitecloudterms.nl"  # the simulator's choice (G): for the benchmark's log only
 
 
-def stage_loads(flow: Flow, variables: dict[str, Any]) -> dict[str, int]:
+def stage_loads(flow: Flow, variables: dict[str, Any], read_ahead: bool = False) -> dict[str, int]:
+    """Page loads per stage on its own chain; ``read_ahead``: without the lists nsauto reads beside
+    an earlier stage (engine/readahead.py), which a plain script loads in turn."""
     graph = StageGraph.of(flow)
     _, lists = paths_of(flow)
+    ahead = {(lookup.stage, lookup.list_path) for lookup in planned(flow, graph, variables)} if read_ahead else set()
     loads = {}
     for stage in flow.stages:
         earlier = _before(graph, stage.stage)
         read = {path for name in earlier for path in lists[name]}
-        loads[stage.stage] = sum(
-            0 if m.action_of(step) == "lookup" and _path(step.lookup.list) in read else step_loads(step, variables)  # type: ignore[attr-defined]
-            for step in stage.steps
-        )
+        total = 0
+        for step in stage.steps:
+            action = m.action_of(step)
+            value = getattr(step, action)
+            if action == "lookup" and _path(value.list) in read:
+                continue
+            total += step_loads(step, variables)
+            if action in ("find_record", "revoke_others") and (stage.stage, value.list) in ahead:
+                total -= 1
+        loads[stage.stage] = total
     return loads
 
 
@@ -110,13 +121,15 @@ def paths_of(flow: Flow) -> tuple[dict[str, set[str]], dict[str, list[str]]]:
     return pages, lists
 
 
-def lower_bound(flow: Flow, variables: dict[str, Any], latency_s: float) -> tuple[list[str], int, float]:
+def lower_bound(
+    flow: Flow, variables: dict[str, Any], latency_s: float, read_ahead: bool = False
+) -> tuple[list[str], int, float]:
     """The longest chain by page loads, its page loads, and the seconds they take at ``latency_s``."""
-    loads = stage_loads(flow, variables)
+    loads = stage_loads(flow, variables, read_ahead)
     chain, total = StageGraph.of(flow).critical_path(lambda name: float(loads[name]))
     return chain, int(total), total * latency_s
 
 
-def per_stage(flow: Flow, variables: dict[str, Any]) -> Callable[[str], int]:
-    loads = stage_loads(flow, variables)
+def per_stage(flow: Flow, variables: dict[str, Any], read_ahead: bool = False) -> Callable[[str], int]:
+    loads = stage_loads(flow, variables, read_ahead)
     return lambda name: loads[name]

@@ -313,7 +313,10 @@ def reveal(page: Page, box: Locator, timeout_ms: float, seen_visible: bool = Fal
 
 def open_tab(page: Page, path: str, timeout_ms: float) -> None:
     """Click subtabs by their visible text: 'Permissions > Setup' clicks both, outer first."""
-    for name in [part.strip() for part in path.split(">") if part.strip()]:
+    names = [part.strip() for part in path.split(">") if part.strip()]
+    if page.evaluate(_TABS_OPEN_JS, names):
+        return  # every pane of the path shows already (the row before opened them): one round trip
+    for name in names:
         links = page.locator("a[id$='txt']").filter(has_text=_label_pattern(name)).filter(visible=True)
         candidates = links.or_(page.get_by_role("tab", name=name, exact=True))
         try:
@@ -332,6 +335,15 @@ def open_tab(page: Page, path: str, timeout_ms: float) -> None:
             if pane.count():
                 pane.wait_for(state="visible", timeout=timeout_ms)
 
+
+# Whether, for each name, one shown subtab link <tab>txt reads it and its pane <tab>_div shows.
+_TABS_OPEN_JS = f"""(names) => names.every((name) => {{
+  const norm = (s) => s.replace(/\\s+/g, " ").trim().replace(/[*:]$/, "").trim().toLowerCase();
+  const links = [...document.querySelectorAll("a[id$='txt']")].filter(
+    (a) => ({_SHOWN_JS})(a) && norm(a.textContent) === norm(name));
+  if (links.length !== 1) return false;
+  return ({_SHOWN_JS})(document.getElementById(links[0].id.slice(0, -3) + "_div"));
+}})"""
 
 # A subtab link <tab>txt opens the pane <tab>_div: [the link's id, whether that pane shows already].
 _TAB_STATE_JS = f"""(link) => {{
@@ -570,12 +582,15 @@ _HEADER_JS = """(table) => {
 def find_sublist(page: Page, columns: list[str], timeout_ms: float) -> Sublist:
     """The visible sublist whose header has all these column labels."""
     tables = page.locator("table[id$='_splits']").filter(visible=True)
-    try:
-        tables.first.wait_for(state="visible", timeout=timeout_ms)
-    except PlaywrightTimeout:
-        raise StepFailed(f"no sublist is visible on {page.url}", "open its subtab first (tab: ...)") from None
+    headers = tables.evaluate_all(f"(tables) => tables.map({_HEADER_JS})")
+    if not headers:  # none shown yet: wait for one (the usual case, a subtab already open, costs no wait)
+        try:
+            tables.first.wait_for(state="visible", timeout=timeout_ms)
+        except PlaywrightTimeout:
+            raise StepFailed(f"no sublist is visible on {page.url}", "open its subtab first (tab: ...)") from None
+        headers = tables.evaluate_all(f"(tables) => tables.map({_HEADER_JS})")
     seen: list[str] = []
-    for index, (table_id, header) in enumerate(tables.evaluate_all(f"(tables) => tables.map({_HEADER_JS})")):
+    for index, (table_id, header) in enumerate(headers):
         seen.extend(header)
         if all(any(h.lower() == c.lower() for h in header) for c in columns):
             return Sublist(tables.nth(index), table_id.removesuffix("_splits"), header)

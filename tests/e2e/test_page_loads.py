@@ -95,3 +95,32 @@ def test_a_rerun_goes_straight_to_the_records_and_a_rotation_weighs_the_old_toke
     assert "revoked 1 older token(s)" in result.output
     tokens = sim.state()["tokens"]
     assert [t["revoked"] for t in tokens] == [True, False], tokens
+
+
+def test_a_read_ahead_that_fails_leaves_the_list_to_its_stage(
+    sim, workspace, clean_keyring, requests_seen, monkeypatch
+):
+    """NetSuite answers the first read of the role list (the read-ahead's) with a 503: the read-ahead
+    stops without a word on the console, and the role stage reads the list itself."""
+    from automation.simulator.web import html
+
+    handle = sim.app.handle  # requests_seen's recorder
+    refused: list[str] = []
+
+    def refusing(request):
+        if request.method == "GET" and request.path == ROLES and not refused:
+            refused.append(request.path)
+            return html("<html><body><h1>An Unexpected Error Has Occurred</h1></body></html>", status=503)
+        return handle(request)
+
+    monkeypatch.setattr(sim.app, "handle", refusing)
+    workspace.write_config(sim.url)
+    result = workspace.nsauto("run", "--config", "config.yaml", "--account", "sandbox")
+    assert result.returncode == 0, result.output
+    assert refused == [ROLES]
+    gets = Counter(path for method, path in requests_seen if method == "GET")
+    assert gets[ROLES] == 1 and gets[EMPLOYEES] == 1, gets  # the 503 never reached the recorder; read once more
+    assert "read-ahead" not in result.output
+    log = "".join(p.read_text() for p in (workspace.path / "runs").rglob("nsauto.log"))
+    assert "read-ahead of /app/setup/rolelist.nl stopped" in log
+    assert [t for t in sim.state()["tokens"] if not t["revoked"]], "the setup finished with a token"
