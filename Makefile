@@ -4,6 +4,8 @@
 
 VENV := .venv
 PYTEST_ARGS ?=
+# Test files run on this many workers (pytest-xdist), each in a keyring of its own (scripts/keyring-python).
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / { printf "  make %-10s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -14,8 +16,8 @@ setup: ## install what is missing: system packages, .venv, browser, ffmpeg for v
 demo: setup ## full setup against the bundled simulator, secrets in the real keyring, verified
 	scripts/with-keyring $(VENV)/bin/nsauto demo
 
-test: setup ## run the test suite (private throwaway keyring); extra args: PYTEST_ARGS=...
-	scripts/with-keyring --isolated $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+test: setup ## run the test suite: TEST_WORKERS at once, each with a private throwaway keyring; PYTEST_ARGS=...
+	scripts/with-keyring --isolated $(VENV)/bin/pytest -q --tx $(TEST_WORKERS)*popen//python=scripts/keyring-python --dist loadgroup $(PYTEST_ARGS)
 
 all-pairs: setup ## the full setup on every pair of dial values (docs/real-netsuite.md; ~10 min)
 	NSAUTO_DIALS=all-pairs scripts/with-keyring --isolated $(VENV)/bin/pytest -q tests/e2e/test_dials.py $(PYTEST_ARGS)

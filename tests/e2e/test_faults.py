@@ -33,7 +33,8 @@ from automation.simulator import demo as sim_demo
 from automation.simulator.faults import injector_for
 from automation.simulator.server import SimulatorHandle, start_in_thread
 
-pytestmark = pytest.mark.e2e
+# One worker runs the whole file (`make test` uses --dist loadgroup): its module fixture is built once.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("faults")]
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = ("consumer_key", "consumer_secret", "token_id", "token_secret")

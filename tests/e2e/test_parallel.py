@@ -22,6 +22,9 @@ from automation.engine.graph import StageGraph
 from automation.engine.loader import load_flow
 from automation.simulator.server import start_in_thread
 
+# One worker runs the whole file (`make test` uses --dist loadgroup): its module fixture is built once.
+pytestmark = pytest.mark.xdist_group("parallel")
+
 ACCOUNTS = {"alpha": "1000001_SB1", "beta": "1000002_SB1"}
 NAMES = ("consumer_key", "consumer_secret", "token_id", "token_secret")
 STAGES = ["login", "features", "role", "employee-role", "integration", "token"]

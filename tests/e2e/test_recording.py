@@ -30,7 +30,8 @@ import pytest
 
 from automation.simulator import demo as sim_demo
 
-pytestmark = pytest.mark.e2e
+# One worker runs the whole file (`make test` uses --dist loadgroup): its module fixture is built once.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("recording")]
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = ("login", "features", "role", "employee-role", "integration", "token")
@@ -246,19 +247,28 @@ def test_video_shows_secret_fields_masked_while_their_labels_stay_readable(demo:
     size = demo.timeline["video_size"]
     for stage in ("integration", "token"):
         view = views[stage]
-        middle = view["t"] + view["hold_ms"] / 2000
-        frame = _gray_frame(
-            demo.run_dir / "video.webm", middle, size["width"], size["height"], since=max(0.0, view["t"] - 1)
-        )
+        # Five moments across the hold: on a busy machine the video's clock and the timeline's drift
+        # by a frame or two, and a frame may still show the page before it was painted (all white).
+        moments = [view["t"] + view["hold_ms"] * share / 1000 for share in (0.1, 0.3, 0.5, 0.7, 0.9)]
+        frames = [
+            _gray_frame(demo.run_dir / "video.webm", t, size["width"], size["height"], since=max(0.0, view["t"] - 1))
+            for t in moments
+        ]
         assert len(view["fields"]) >= 2, view
         for field in view["fields"]:
-            masked = _region(frame, size["width"], field["mask"], inset=3)
-            label = _region(frame, size["width"], field["control"], inset=0)
-            # A solid dark block (the mask colour is #2f3640): no glyphs, almost no variation.
-            assert statistics.pstdev(masked) < 8, (stage, field["label"], statistics.pstdev(masked))
-            assert statistics.mean(masked) < 90, (stage, field["label"], statistics.mean(masked))
-            # The label next to it is ordinary text on white: glyph edges make it vary a lot.
-            assert statistics.pstdev(label) > 20, (stage, field["label"], statistics.pstdev(label))
+            masks = [_region(frame, size["width"], field["mask"], inset=3) for frame in frames]
+            # Never a glyph where the value is: every frame is flat there (the mask, or a blank page).
+            assert all(statistics.pstdev(m) < 8 for m in masks), (
+                stage,
+                field["label"],
+                [statistics.pstdev(m) for m in masks],
+            )
+            # And the mask is seen: a solid dark block (its colour is #2f3640) ...
+            shown = [i for i, m in enumerate(masks) if statistics.mean(m) < 90]
+            assert shown, (stage, field["label"], [statistics.mean(m) for m in masks])
+            # ... beside its label, ordinary text on white whose glyph edges vary a lot.
+            labels = [_region(frames[i], size["width"], field["control"], inset=0) for i in shown]
+            assert any(statistics.pstdev(label) > 20 for label in labels), (stage, field["label"])
 
 
 def test_timeline_names_steps_but_no_values(demo: DemoRun) -> None:
