@@ -333,17 +333,12 @@ class GraphRunner(Runner):
     ) -> Callable[[], None]:
         stage = self.flow.stage(name)
 
-        def body() -> None:
-            done = _Done(name, lane)
-            try:
-                done.outcome = lane.runner._run_stage(stage, lane.session, result)
-            except BaseException as exc:  # handed to the scheduling greenlet, which raises it
-                done.error = exc
-            finished.append(done)
-            if not wake[0].done():
-                wake[0].set_result(None)
+        done = _Done(name, lane)
 
-        return body
+        def work() -> None:
+            done.outcome = lane.runner.run_stage(stage, lane.session, result)
+
+        return _reporting(done, work, finished, wake)
 
     def _read_ahead(
         self, lookups: list[readahead.Lookup], lane: _Lane, finished: list[_Done], wake: list[Any]
@@ -351,17 +346,10 @@ class GraphRunner(Runner):
         from automation.engine.revoke import rows_before
         from automation.engine.steps import list_row
 
-        def body() -> None:
-            done = _Done(READ_AHEAD, lane)
-            try:
-                readahead.read(lane.session, lookups, list_row, rows_before)
-            except BaseException as exc:  # a bug: handed to the scheduling greenlet, which raises it
-                done.error = exc
-            finished.append(done)
-            if not wake[0].done():
-                wake[0].set_result(None)
+        def work() -> None:
+            readahead.read(lane.session, lookups, list_row, rows_before)
 
-        return body
+        return _reporting(_Done(READ_AHEAD, lane), work, finished, wake)
 
     def _open_lane(
         self, session: Session, coop: Cooperative, login: Callable[..., Any], main_idle: bool
@@ -394,6 +382,22 @@ class GraphRunner(Runner):
         runner.recovery = copy.copy(self.recovery)
         runner.recovery.on_new_page = lambda new: new.on("dialog", lambda dialog: on_dialog(dialog, branch))
         return _Lane(runner, branch, extra=True)
+
+
+def _reporting(done: _Done, work: Callable[[], None], finished: list[_Done], wake: list[Any]) -> Callable[[], None]:
+    """A greenlet's body: ``work``, then ``done`` (with what ``work`` raised) handed to the scheduling
+    greenlet, which it wakes; the scheduler raises anything a stage's own handling let through."""
+
+    def body() -> None:
+        try:
+            work()
+        except BaseException as exc:  # KeyboardInterrupt or a bug outside the stage's own handling
+            done.error = exc
+        finished.append(done)
+        if not wake[0].done():
+            wake[0].set_result(None)
+
+    return body
 
 
 def _single_flight(coop: Cooperative) -> Callable[..., Callable[[Any], Any]]:

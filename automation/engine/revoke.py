@@ -137,7 +137,7 @@ def step_revoke_others(s: Session, args: dict) -> None:
     s.read_ahead_taken.add(key)
     before = s.read_ahead.pop(key, None)
     if before is not None and not _stale(_matching(before, match), None):  # a match there is weighed below
-        s.emit(item, "ok", "none active (the list read before the new record had none)")
+        s.emit(item, "ok", "none active" if s.plan else "none active (the list read before the new record had none)")
         return
     open_page(s, s.url(list_path))
     stale = _stale(read_list(s, list_path, match).rows, keep)

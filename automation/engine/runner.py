@@ -125,7 +125,7 @@ class Runner:
             if stage.stage != "login" and not logged_in and "login" not in stages:
                 self.recovery.call(lambda: session.log_in(session.page), session, stage.stage)  # needs a session
                 logged_in = True  # once: a second login would spend another 2FA code
-            stage_result = self._run_stage(stage, session, result)
+            stage_result = self.run_stage(stage, session, result)
             if stage.stage == "login":
                 logged_in = True
             if self._stops_run(stage.stage, stage_result.status):
@@ -181,7 +181,7 @@ class Runner:
             return names[names.index(start) :]
         return names
 
-    def _run_stage(self, stage: m.Stage, session: Session, result: RunResult) -> StageResult:
+    def run_stage(self, stage: m.Stage, session: Session, result: RunResult) -> StageResult:
         title = stage.title or stage.stage
         stage_result = StageResult(stage.stage, title)
         result.stages.append(stage_result)
