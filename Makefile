@@ -19,8 +19,8 @@ demo: setup ## full setup against the bundled simulator, secrets in the real key
 test: setup ## run the test suite: TEST_WORKERS at once, each with a private throwaway keyring; PYTEST_ARGS=...
 	scripts/with-keyring --isolated $(VENV)/bin/pytest -q --tx $(TEST_WORKERS)*popen//python=scripts/keyring-python --dist loadgroup $(PYTEST_ARGS)
 
-all-pairs: setup ## the full setup on every pair of dial values (docs/real-netsuite.md; ~10 min)
-	NSAUTO_DIALS=all-pairs scripts/with-keyring --isolated $(VENV)/bin/pytest -q tests/e2e/test_dials.py $(PYTEST_ARGS)
+all-pairs: setup ## the full setup on every pair of dial values (docs/real-netsuite.md; ~6 min)
+	NSAUTO_DIALS=all-pairs scripts/with-keyring --isolated $(VENV)/bin/pytest -q --tx $(TEST_WORKERS)*popen//python=scripts/keyring-python --dist load tests/e2e/test_dials.py $(PYTEST_ARGS)
 
 lint: setup ## ruff check + ruff format --check
 	$(VENV)/bin/ruff check .
