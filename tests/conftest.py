@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,34 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The seed of this run's random dial combinations (tests/e2e/test_dials.py): new each run unless set.
 os.environ.setdefault("NSAUTO_DIALS_SEED", str(int.from_bytes(os.urandom(3), "big")))
+
+
+# What a test reports for the run's summary (the fault matrix, the canary's scan): written to files
+# here and printed at the end by the process that reports (`make test`'s workers print nothing).
+os.environ.setdefault("NSAUTO_TEST_SUMMARY", tempfile.mkdtemp(prefix="nsauto-test-summary-"))
+
+
+@pytest.fixture
+def run_summary() -> Callable[[str], None]:
+    """``run_summary(text)``: a block for the end of the test run's output."""
+
+    def add(text: str) -> None:
+        folder = Path(os.environ["NSAUTO_TEST_SUMMARY"])
+        (folder / f"{os.getpid()}-{time.monotonic_ns()}.txt").write_text(text, encoding="utf-8")
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    folder = Path(os.environ["NSAUTO_TEST_SUMMARY"])
+    for block in sorted(folder.glob("*.txt")):
+        terminalreporter.write_line("")
+        terminalreporter.write_line(block.read_text(encoding="utf-8"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # the reporting process owns the folder
+        shutil.rmtree(os.environ["NSAUTO_TEST_SUMMARY"], ignore_errors=True)
 
 
 def pytest_report_header() -> str:

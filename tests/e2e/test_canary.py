@@ -40,7 +40,7 @@ def _all_issued(state: dict) -> dict[str, str]:
     return secrets
 
 
-def test_no_secret_anywhere_with_every_artifact_on(sim, workspace, clean_keyring, capsys):
+def test_no_secret_anywhere_with_every_artifact_on(sim, workspace, clean_keyring, run_summary):
     workspace.write_config(sim.url)
     record = _record_flags(workspace)
     common = ["--account", "sandbox", "--artifacts", "artifacts", "--debug", "--json", *record]
@@ -87,7 +87,6 @@ def test_no_secret_anywhere_with_every_artifact_on(sim, workspace, clean_keyring
     for label, result in {"run": full, "failing run": failing, "verify": verify, "secrets list": listed}.items():
         scanner.scan_text(f"<{label} stdout>", result.stdout)
         scanner.scan_text(f"<{label} stderr>", result.stderr)
-    with capsys.disabled():
-        kinds = sorted({p.suffix or p.name for p in workspace.path.rglob("*") if p.is_file()})
-        print(f"\ncanary: {scanner.summary()}; file kinds {' '.join(kinds)}; recording {'on' if record else 'off'}")
+    kinds = sorted({p.suffix or p.name for p in workspace.path.rglob("*") if p.is_file()})
+    run_summary(f"canary: {scanner.summary()}; file kinds {' '.join(kinds)}; recording {'on' if record else 'off'}")
     assert scanner.hits == [], "\n".join(map(str, scanner.hits))

@@ -442,13 +442,12 @@ def test_fault(matrix: dict[str, Outcome], name: str) -> None:
     assert got.ok, "\n".join([*got.problems, "--- output ---", got.output])
 
 
-def test_print_matrix(matrix: dict[str, Outcome], capsys: pytest.CaptureFixture[str]) -> None:
-    lines = [f"{'fault':<20} {'result':<6} {'exits':<7} {'s':>5}  outcome"]
+def test_print_matrix(matrix: dict[str, Outcome], run_summary: Callable[[str], None]) -> None:
+    lines = ["fault matrix (each row ends with the setup done and verified, no secret leaked)"]
+    lines.append(f"{'fault':<20} {'result':<6} {'exits':<7} {'s':>5}  outcome")
     for got in matrix.values():
         exits = "→".join(str(e) for e in got.exits)
         verdict = "ok" if got.ok else "FAIL"
         lines.append(f"{got.case.name:<20} {verdict:<6} {exits:<7} {got.seconds:>5.0f}  {got.outcome}")
-    with capsys.disabled():
-        print("\n\nfault matrix (each row ends with the setup done and verified, no secret leaked)")
-        print("\n".join(lines))
+    run_summary("\n".join(lines))
     assert all(got.ok for got in matrix.values())
