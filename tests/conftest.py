@@ -31,7 +31,7 @@ os.environ.setdefault("NSAUTO_DIALS_SEED", str(int.from_bytes(os.urandom(3), "bi
 
 # What a test reports for the run's summary (the fault matrix, the canary's scan): written to files
 # here and printed at the end by the process that reports (`make test`'s workers print nothing).
-os.environ.setdefault("NSAUTO_TEST_SUMMARY", tempfile.mkdtemp(prefix="nsauto-test-summary-"))
+os.environ.setdefault("NSAUTO_TEST_SUMMARY", str(Path(tempfile.gettempdir()) / f"nsauto-test-summary-{os.getpid()}"))
 
 
 @pytest.fixture
@@ -40,6 +40,7 @@ def run_summary() -> Callable[[str], None]:
 
     def add(text: str) -> None:
         folder = Path(os.environ["NSAUTO_TEST_SUMMARY"])
+        folder.mkdir(mode=0o700, exist_ok=True)
         (folder / f"{os.getpid()}-{time.monotonic_ns()}.txt").write_text(text, encoding="utf-8")
 
     return add
