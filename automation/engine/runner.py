@@ -349,7 +349,12 @@ def on_dialog(dialog: Any, session: Session) -> None:
     if dialog.type == "alert":  # a confirm() is a question the flow answers yes to, not a refusal
         session.alerts.append(redactor.redact(dialog.message))
     log.info("dialog %s: %s", dialog.type, redactor.redact(dialog.message))
-    dialog.accept()
+    try:
+        dialog.accept()
+    except PlaywrightError as exc:
+        # Its page went away meanwhile (a terms window that closed itself): nothing is left to answer,
+        # and an error raised in this handler would stop Playwright's loop and hang the run.
+        log.info("dialog %s not answered: %s", dialog.type, _first_line(str(exc)))
 
 
 def _first_line(text: str) -> str:
