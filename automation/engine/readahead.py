@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from automation.engine import model as m
+from automation.engine.session import list_key
 from automation.engine.variables import resolve
 from automation.errors import NsautoError
 
@@ -46,7 +47,7 @@ class Lookup:
 
     @property
     def key(self) -> tuple[str, str]:
-        return key_of(self.list_path, self.name if self.match is None else ROWS_BEFORE)
+        return list_key(self.list_path, self.name if self.match is None else ROWS_BEFORE)
 
 
 ROWS_BEFORE = "\0rows before"  # the key of a revoke_others snapshot: no record is named that
@@ -105,7 +106,3 @@ def read(s: Session, lookups: list[Lookup], row_of: Any, rows_of: Any) -> None:
         if lookup.key not in s.read_ahead_taken:  # its stage may have begun meanwhile and read the list itself
             s.read_ahead[lookup.key] = found
         log.debug("read ahead: %s for %s", lookup.list_path, lookup.stage)
-
-
-def key_of(list_path: str, name: str) -> tuple[str, str]:
-    return list_path, " ".join(name.split()).lower()

@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from playwright.sync_api import Locator
 
 from automation.engine import readahead
+from automation.engine.session import list_key
 from automation.errors import StepFailed
 from automation.netsuite import ui
 
@@ -133,7 +134,7 @@ def step_revoke_others(s: Session, args: dict) -> None:
     if keep is None and not s.plan:
         s.emit(item, "ok", "no new record in this run")
         return
-    key = readahead.key_of(list_path, readahead.ROWS_BEFORE)
+    key = list_key(list_path, readahead.ROWS_BEFORE)
     s.read_ahead_taken.add(key)
     before = s.read_ahead.pop(key, None)
     if before is not None and not _stale(_matching(before, match), None):  # a match there is weighed below

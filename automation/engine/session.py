@@ -91,11 +91,11 @@ class Session:
     _verified: VerifyResult | None = None
 
     def remember_row(self, list_path: str, text: str, row: dict) -> None:
-        self.rows_read[(list_path, " ".join(text.split()).lower())] = row
+        self.rows_read[list_key(list_path, text)] = row
 
     def row_read(self, list_path: str, text: str) -> dict | None:
         """The row of ``list_path`` that reads ``text``, if this run has read it already."""
-        return self.rows_read.get((list_path, " ".join(text.split()).lower()))
+        return self.rows_read.get(list_key(list_path, text))
 
     def url(self, path: str) -> str:
         return self.target.ui_url.rstrip("/") + "/" + path.lstrip("/")
@@ -130,3 +130,8 @@ class Session:
 
     def register(self, value: str, name: str) -> None:
         redactor.add(value, name)
+
+
+def list_key(list_path: str, text: str) -> tuple[str, str]:
+    """How a run keys a list row it has read: the list, and the text with its spaces and case evened out."""
+    return list_path, " ".join(text.split()).lower()

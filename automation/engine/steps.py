@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlparse
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from automation.engine import check, readahead, terms
+from automation.engine import check, terms
 from automation.engine import model as m
-from automation.engine.session import Session
+from automation.engine.session import Session, list_key
 from automation.engine.variables import as_bool
 from automation.errors import StepFailed, VerificationFailed
 from automation.netsuite import ui
@@ -253,7 +253,7 @@ def _field(s: Session, label: str | list[str]) -> ui.Field:
 def step_find_record(s: Session, args: dict) -> None:
     name, form = str(args["name"]), args["form"]
     s.record = type(s.record)(form=form)
-    key = readahead.key_of(args["list"], name)
+    key = list_key(args["list"], name)
     s.read_ahead_taken.add(key)
     ahead = key in s.read_ahead and not s.check  # read in a spare window while earlier stages ran
     row = s.read_ahead.pop(key) if ahead else list_row(s, args["list"], name)

@@ -180,6 +180,13 @@ def find_field(page: Page, label: str | Sequence[str], timeout_ms: float) -> Fie
     raise _not_found(page, candidates)
 
 
+# Whether a field's box is ticked: NetSuite's checkbox span when it has one, else the input's state.
+_CHECKED_JS = """(box) => {
+  const span = box.querySelector(".checkbox_ck, .checkbox_unck");
+  if (span) return span.classList.contains("checkbox_ck");
+  const input = box.querySelector("input[type=checkbox]");
+  return !!(input && input.checked);
+}"""
 _TEXT_CONTROL = "input:not([type=hidden]):not([type=checkbox]), textarea"
 _SELECT_CONTROL = "input[name^='inpt_'], input.dropdownInput"
 
@@ -193,10 +200,7 @@ _FOUND_JS = f"""(els) => {{
   const box = els[index];
   const text = box.querySelector({_TEXT_CONTROL!r});
   const select = box.querySelector({_SELECT_CONTROL!r});
-  const span = box.querySelector(".checkbox_ck, .checkbox_unck");
-  const input = box.querySelector("input[type=checkbox]");
-  const checked = span ? span.classList.contains("checkbox_ck") : !!(input && input.checked);
-  return [visible === 1, text ? text.value : null, select ? select.value : null, checked];
+  return [visible === 1, text ? text.value : null, select ? select.value : null, ({_CHECKED_JS})(box)];
 }}"""
 
 
@@ -357,15 +361,7 @@ _TAB_STATE_JS = f"""(link) => {{
 
 
 def checkbox_state(box: Locator) -> bool:
-    return read(
-        box,
-        """(box) => {
-          const span = box.querySelector(".checkbox_ck, .checkbox_unck");
-          if (span) return span.classList.contains("checkbox_ck");
-          const input = box.querySelector("input[type=checkbox]");
-          return !!(input && input.checked);
-        }""",
-    )
+    return read(box, _CHECKED_JS)
 
 
 _CHECKBOX_TARGETS = ("input[id$='_fs_inp']", "span[id$='_fs']", "input[type=checkbox]", "img.checkboximage")
