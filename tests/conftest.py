@@ -51,6 +51,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for block in sorted(folder.glob("*.txt")):
         terminalreporter.write_line("")
         terminalreporter.write_line(block.read_text(encoding="utf-8"))
+    terminalreporter.write_line("")
+    terminalreporter.write_line(pytest_report_header())  # -q hides the header: the draws' seed is said here
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
