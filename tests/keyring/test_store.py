@@ -241,6 +241,49 @@ def test_failing_backend_rejects_a_bad_n(monkeypatch: pytest.MonkeyPatch) -> Non
         FailingOnNthWrite(fail.Keyring())
 
 
+def _replaced_under_the_reader(secret_service: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
+    """The Secret Service, whose first read finds an item and then sees it gone.
+
+    What gnome-keyring did under `make test`'s four concurrent runs (CI, stop 18): a search
+    returned the item and reading it raised "Item does not exist!". Here the item is deleted
+    and written again (a new object path) between the search and the read, through the real
+    daemon, so the error is the daemon's own.
+    """
+    from keyring.backends import SecretService
+
+    class ReplacedUnderTheReader(SecretService.Keyring):
+        races = 1
+
+        def get_password(self, service: str, username: str) -> str | None:
+            if self.races:
+                self.races -= 1
+                collection = self.get_preferred_collection()
+                with closing(collection.connection):
+                    (item,) = collection.search_items(self._query(service, username))
+                    value, attributes, label = item.get_secret(), item.get_attributes(), item.get_label()
+                    item.delete()
+                    collection.create_item(label, attributes, value)
+                    item.get_secret()  # raises: the path the search gave is gone
+            return super().get_password(service, username)
+
+    return ReplacedUnderTheReader()
+
+
+@needs_secret_service
+def test_an_item_replaced_under_a_read_is_searched_again(store: SecretStore) -> None:
+    import secretstorage.exceptions
+
+    value = _value()
+    store.put("consumer_secret", value)
+    racing = _replaced_under_the_reader(store.backend)
+    with pytest.raises(secretstorage.exceptions.ItemNotFoundException):
+        racing.get_password(store.service, "consumer_secret")  # what keyring alone does
+
+    racing = _replaced_under_the_reader(store.backend)
+    assert SecretStore(store.service, racing).get("consumer_secret") == value
+    assert racing.races == 0  # the race happened; the store searched again
+
+
 @needs_secret_service
 def test_locked_keyring_is_reported_with_an_unlock_hint() -> None:
     """A private collection (gnome-keyring's non-interactive create/unlock calls), so the
