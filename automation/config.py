@@ -128,14 +128,14 @@ class SecretRef:
         return value
 
     def _from_keyring(self) -> str:
-        import keyring  # lazy: importing keyring probes backends
-        import keyring.errors
+        from automation.secrets.store import SecretStore, SecretStoreError  # lazy: keyring probes backends
 
         try:
-            value = keyring.get_password(self.service, self.username)
-        except keyring.errors.KeyringError as exc:
+            value = SecretStore(self.service).get(self.username)
+        except SecretStoreError as exc:
+            cause = type(exc.__cause__).__name__ if exc.__cause__ else "error"
             raise EnvironmentNotReady(
-                self._located(f"cannot read keyring item {self.target} ({type(exc).__name__})"),
+                self._located(f"cannot read keyring item {self.target} ({cause})"),
                 "check that a keyring backend is available (`keyring diagnose`)",
             ) from None
         if not value:
@@ -163,10 +163,8 @@ class SecretRef:
 
 
 def _register_secret(value: str, name: str) -> None:
-    try:
-        from automation.secrets.redact import redactor
-    except ImportError:  # the redactor may not exist in every checkout yet
-        return
+    from automation.secrets.redact import redactor
+
     redactor.add(value, name)
 
 

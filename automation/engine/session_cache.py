@@ -31,6 +31,7 @@ from playwright.sync_api import Page
 
 from automation.netsuite.login import is_logged_in_url
 from automation.secrets.redact import redactor
+from automation.secrets.store import SecretStore
 
 log = logging.getLogger("nsauto.session")
 
@@ -67,18 +68,17 @@ class SessionCache:
         self.ttl_s = ttl_s
 
     def _fernet(self, create: bool) -> Any | None:
-        import keyring
         from cryptography.fernet import Fernet
 
+        store = SecretStore(SERVICE)
         try:
-            key = keyring.get_password(SERVICE, self.account_id)
+            key = store.get(self.account_id)
             if key is None and create:
                 key = Fernet.generate_key().decode("ascii")
-                keyring.set_password(SERVICE, self.account_id, key)
-                if keyring.get_password(SERVICE, self.account_id) != key:
-                    return None  # a keyring that does not read back is no place for a key
+                redactor.add(key, "session_key")  # first name wins: tagged as the key, not the account
+                store.put(self.account_id, key)  # read back and compared: else no place for a key
         except Exception as exc:  # any keyring trouble: keep nothing, log in as usual
-            log.info("session cache off: keyring %s", type(exc).__name__)
+            log.info("session cache off: keyring %s", type(exc.__cause__ or exc).__name__)
             return None
         if key is None:
             return None

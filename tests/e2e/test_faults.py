@@ -13,7 +13,6 @@ the fault is gone. The matrix is printed at the end.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -29,6 +28,7 @@ from typing import Any
 import pytest
 
 from automation.demo import simulator_config
+from automation.secrets.store import SecretStore
 from automation.simulator import demo as sim_demo
 from automation.simulator.faults import injector_for
 from automation.simulator.server import SimulatorHandle, start_in_thread
@@ -360,8 +360,6 @@ def _reuse(case: Case, ws: Workspace, result: Outcome) -> None:
 
 
 def final_state(sim: SimulatorHandle) -> list[str]:
-    import keyring
-
     from automation.netsuite.rest import TbaCredentials, verify_tba
 
     problems = []
@@ -387,7 +385,8 @@ def final_state(sim: SimulatorHandle) -> list[str]:
         "token_id": active[0]["token_id"],
         "token_secret": active[0]["token_secret"],
     }
-    stored = {name: keyring.get_password(f"netsuite:{sim.account_id}", name) for name in NAMES}
+    keyring = SecretStore(f"netsuite:{sim.account_id}")  # four runs write at once: its reads settle
+    stored = {name: keyring.get(name) for name in NAMES}
     if stored != issued:
         problems.append(f"keyring differs from what NetSuite issued for {[n for n in NAMES if stored[n] != issued[n]]}")
     elif not verify_tba(sim.rest_url, TbaCredentials(sim.account_id, *(stored[n] for n in NAMES))).ok:
@@ -411,12 +410,9 @@ def _leaks(sim: SimulatorHandle, ws: Workspace) -> list[str]:
 
 
 def _forget_keyring(account_id: str) -> None:
-    import keyring
-    import keyring.errors
-
-    for service, name in [*((f"netsuite:{account_id}", n) for n in NAMES), ("nsauto-session", account_id)]:
-        with contextlib.suppress(keyring.errors.PasswordDeleteError):
-            keyring.delete_password(service, name)
+    for name in NAMES:
+        SecretStore(f"netsuite:{account_id}").delete(name)
+    SecretStore("nsauto-session").delete(account_id)
 
 
 # ---- the matrix ------------------------------------------------------------------------------

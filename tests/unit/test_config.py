@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -163,16 +165,21 @@ def test_resolve_env_secret_and_missing(tmp_path: Path, monkeypatch: pytest.Monk
     assert "Resolved-Value-1" not in info.value.message
 
 
-def test_resolve_keyring_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    import keyring
+@pytest.mark.skipif(not os.environ.get("DBUS_SESSION_BUS_ADDRESS"), reason="needs the Secret Service: `make test`")
+def test_resolve_keyring_secret() -> None:
+    from automation.secrets.store import SecretStore
 
-    store = {("nsauto-test", "admin@example.com"): "From-Keyring-9"}
-    monkeypatch.setattr(keyring, "get_password", lambda service, user: store.get((service, user)))
-    ref = SecretRef.parse("keyring:nsauto-test/admin@example.com")
-    assert (ref.service, ref.username) == ("nsauto-test", "admin@example.com")
-    assert ref.resolve() == "From-Keyring-9"
-    with pytest.raises(InputError, match="keyring has no item nsauto-test/nobody"):
-        SecretRef.parse("keyring:nsauto-test/nobody").resolve()
+    service = f"nsauto-test-{uuid.uuid4().hex[:12]}"
+    store = SecretStore(service)
+    store.put("admin@example.com", "From-Keyring-9")
+    try:
+        ref = SecretRef.parse(f"keyring:{service}/admin@example.com")
+        assert (ref.service, ref.username) == (service, "admin@example.com")
+        assert ref.resolve() == "From-Keyring-9"
+        with pytest.raises(InputError, match=f"keyring has no item {service}/nobody"):
+            SecretRef.parse(f"keyring:{service}/nobody").resolve()
+    finally:
+        store.delete("admin@example.com")
 
 
 def test_secret_ref_repr_never_holds_a_value() -> None:
