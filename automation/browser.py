@@ -3,7 +3,14 @@
 Playwright's browser download is not reachable everywhere (corporate proxies, air-gapped
 runners), while Debian and Ubuntu ship a Chromium that Playwright drives fine. So the order is:
 an explicit path (config ``browser.executable`` or ``NSAUTO_CHROMIUM``), Playwright's own
-Chromium, then the system Chromium. ``browser.connect`` uses a Playwright browser server instead.
+Chromium, then the system's: for a headless run its headless shell when installed (Debian's
+``chromium-headless-shell``), else the full Chromium. ``browser.connect`` uses a Playwright
+browser server instead.
+
+Why the headless shell: it is what Playwright itself launches for a headless run of its own
+Chromium, and the full browser in headless mode costs far more. Measured here at 400 ms per
+page (bench/bench.py): one account 8.3 CPU s and 633 MiB PSS with the full Chromium, 5.4 CPU s
+and 496 MiB with the shell (browser process 2.7 → 1.0 CPU s, renderer 3.0 → 1.9).
 """
 
 from __future__ import annotations
@@ -58,6 +65,7 @@ def chromium_args() -> list[str]:
 
 
 SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/lib/chromium/chromium", "/usr/bin/chromium-browser")
+SYSTEM_HEADLESS_SHELLS = ("/usr/bin/chromium-headless-shell", "/usr/lib/chromium/chromium-headless-shell")
 
 
 @dataclass(frozen=True)
@@ -97,8 +105,9 @@ def start_while(work: Callable[[], T]) -> tuple[Playwright, Callable[[], None], 
         raise
 
 
-def system_chromium() -> str | None:
-    for candidate in SYSTEM_CHROMIUMS:
+def system_chromium(headless: bool = False) -> str | None:
+    """The system's Chromium; for a headless run its headless shell first (see the module's note)."""
+    for candidate in (*SYSTEM_HEADLESS_SHELLS, *SYSTEM_CHROMIUMS) if headless else SYSTEM_CHROMIUMS:
         if Path(candidate).exists():
             return candidate
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -123,7 +132,7 @@ def launch(pw: Playwright, options: BrowserOptions) -> Browser:
     except PlaywrightError as exc:
         if "Executable doesn't exist" not in str(exc):
             raise EnvironmentNotReady(f"Chromium did not start: {_first_line(exc)}", "run `nsauto doctor`") from None
-    system = system_chromium()
+    system = system_chromium(options.headless)
     if not system:
         raise EnvironmentNotReady(
             "no Chromium found: neither Playwright's own nor a system one",
@@ -152,7 +161,8 @@ def describe(options: BrowserOptions) -> str:
         own = pw.chromium.executable_path
     if own and Path(own).exists():
         return f"Playwright's Chromium ({own})"
-    return f"system Chromium ({system_chromium()})" if system_chromium() else "none found"
+    system = system_chromium(options.headless)
+    return f"system Chromium ({system})" if system else "none found"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -92,7 +92,7 @@ def connect_remote(pw: Playwright, options: BrowserOptions, timeout_ms: float = 
     try:
         return _connect(pw, url, options, launch_options(options, explicit), timeout_ms)
     except _Missing as missing:
-        system = system_chromium() if is_loopback(url) and not explicit else None
+        system = system_chromium(options.headless) if is_loopback(url) and not explicit else None
         if system is None:
             raise EnvironmentNotReady(f"the browser server at {url} has no Chromium: {missing}", SERVER_HINT) from None
     try:
@@ -164,15 +164,17 @@ def link_system_chromium(root: Path, chromium: str | None = None) -> list[Path]:
     The folder names carry Playwright's browser revision, so they must be made again after a
     Playwright upgrade (nsauto pins the version).
     """
-    target = chromium or system_chromium()
-    if not target:
+    full = chromium or system_chromium()
+    if not full:
         raise EnvironmentNotReady("no system Chromium to link", "install your system's chromium package")
+    # Playwright launches its headless shell for headless runs: the system's shell where it has one.
+    shell = chromium or system_chromium(headless=True) or full
     links = []
     for name, pattern in CHROMIUM_PATHS.items():
         link = root / pattern.format(rev=_revisions()[name])
         link.parent.mkdir(parents=True, exist_ok=True)
         link.unlink(missing_ok=True)
-        link.symlink_to(target)
+        link.symlink_to(shell if name == "chromium-headless-shell" else full)
         links.append(link)
     return links
 

@@ -12,6 +12,7 @@ line: seconds from start to the end of each stage.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -19,6 +20,7 @@ import struct
 import sys
 import time
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
 from automation.browser import BrowserOptions, launch  # this machine's Chromium, as nsauto and bench/floor.py
@@ -54,8 +56,8 @@ def save(page: Page) -> None:
 def tick_with_terms(page: Page, box: str) -> None:
     with page.expect_popup() as terms:
         page.click(box)
-    with terms.value.expect_event("close"):
-        terms.value.click("#agree", no_wait_after=True)
+    with terms.value.expect_event("close"), contextlib.suppress(PlaywrightError):
+        terms.value.click("#agree", no_wait_after=True)  # the window may close before the click returns
 
 
 def main() -> None:

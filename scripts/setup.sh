@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything nsauto needs on this machine; idempotent, and quick when already done.
 #   - .venv with `pip install -e '.[dev]'` (again only when pyproject.toml changed)
-#   - a Chromium: Playwright's own download if reachable, else Debian's `chromium`
+#   - a Chromium: Playwright's own download if reachable, else Debian's `chromium` and, where the
+#     distribution has it, `chromium-headless-shell` (what headless runs use: far less CPU)
 #   - system packages: chromium (only without Playwright's), ffmpeg, gnome-keyring, dbus,
 #     libsecret-tools; installed with apt-get when root or passwordless sudo on Debian/Ubuntu,
 #     otherwise listed for you to install
@@ -79,6 +80,7 @@ fi
 
 # --- 3. System packages ----------------------------------------------------------------------
 pkgs=()
+optional=()
 if [[ $pw_ok == yes ]]; then
   # A downloaded Chromium needs shared libraries a bare Debian lacks; Playwright knows which.
   if ldd "$pw_exe" 2>/dev/null | grep -q 'not found'; then
@@ -86,19 +88,21 @@ if [[ $pw_ok == yes ]]; then
       grep -E '^ +[a-z0-9][a-z0-9.+-]*$' | tr -d ' ' || true)
     pkgs+=("${deps[@]}")
   fi
-elif ! have chromium; then
-  pkgs+=(chromium)
+else
+  have chromium || pkgs+=(chromium)
+  # Optional: Debian 12 and later have it; a distribution without it still runs the full Chromium.
+  have chromium-headless-shell || optional=(chromium-headless-shell)
 fi
 have ffmpeg || pkgs+=(ffmpeg)
 have gnome-keyring-daemon || pkgs+=(gnome-keyring)
 { have dbus-run-session && have dbus-send; } || pkgs+=(dbus)
 have secret-tool || pkgs+=(libsecret-tools)
 
-if [[ ${#pkgs[@]} -gt 0 ]]; then
+if [[ $((${#pkgs[@]} + ${#optional[@]})) -gt 0 ]]; then
   sudo=()
   if [[ $EUID -ne 0 ]] && have sudo && sudo -n true 2>/dev/null; then sudo=(sudo -n); fi
   if [[ -f /etc/debian_version ]] && have apt-get && [[ $EUID -eq 0 || ${#sudo[@]} -gt 0 ]]; then
-    say "apt-get install ${pkgs[*]} (about a minute on a fresh machine)"
+    say "apt-get install ${pkgs[*]} ${optional[*]} (about a minute on a fresh machine)"
     log=$venv/apt.log
     if ! "${sudo[@]}" apt-get update -q >"$log" 2>&1 ||
        ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
@@ -107,14 +111,23 @@ if [[ ${#pkgs[@]} -gt 0 ]]; then
       echo "setup: apt-get failed (log: $log)" >&2
       exit 1
     fi
+    if [[ ${#optional[@]} -gt 0 ]] && ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        --no-install-recommends "${optional[@]}" >>"$log" 2>&1; then
+      say "${optional[*]} is not available here; headless runs use the full Chromium"
+    fi
   else
-    warn "missing system packages: ${pkgs[*]}"
+    if [[ ${#pkgs[@]} -gt 0 ]]; then
+      warn "missing system packages: ${pkgs[*]}"
+    fi
+    if [[ ${#optional[@]} -gt 0 ]]; then
+      say "headless runs take far less CPU with ${optional[*]} installed (optional)"
+    fi
     if [[ -f /etc/debian_version ]]; then
-      warn "install them with: sudo apt-get update && sudo apt-get install --no-install-recommends ${pkgs[*]}"
+      warn "install with: sudo apt-get update && sudo apt-get install --no-install-recommends ${pkgs[*]} ${optional[*]}"
     else
       warn "install their equivalents with your package manager (names vary by distribution)"
     fi
-    warn "continuing without them"
+    [[ ${#pkgs[@]} -eq 0 ]] || warn "continuing without them"
   fi
 fi
 
@@ -126,6 +139,7 @@ if [[ $pw_ok == yes ]]; then
   say "browser: Playwright's Chromium $pw_exe"
 elif have chromium; then
   say "browser: system $(chromium --version 2>/dev/null | awk 'NR == 1 {print $1, $2}') ($(command -v chromium))"
+  if have chromium-headless-shell; then say "headless runs: $(command -v chromium-headless-shell)"; fi
 else
   warn "no browser: install Debian's chromium, or let 'playwright install chromium' download one"
 fi

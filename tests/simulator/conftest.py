@@ -1,4 +1,4 @@
-"""Fixtures for the simulator tests: Debian Chromium via pytest-playwright, a fresh simulator per test."""
+"""Fixtures for the simulator tests: nsauto's choice of Chromium via pytest-playwright, a fresh simulator per test."""
 
 from __future__ import annotations
 
@@ -7,23 +7,20 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from automation.browser import chromium_args, system_chromium
+from automation.browserhost import own_chromium_installed
 from automation.simulator import demo, totp
 from automation.simulator.server import SimulatorHandle, start_in_thread
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+def browser_type_launch_args(browser_type_launch_args: dict, pytestconfig: pytest.Config) -> dict:
+    """The Chromium nsauto would pick: Playwright's own when downloaded, else the system's."""
+    headless = not pytestconfig.getoption("--headed")
+    args = {**browser_type_launch_args, "args": chromium_args()}
+    if not own_chromium_installed(headless) and (system := system_chromium(headless)):
+        args["executable_path"] = system
+    return args
 
 
 @pytest.fixture
