@@ -7,7 +7,7 @@ can point back at the YAML line. The same models publish the JSON Schema that ed
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -39,6 +39,10 @@ class StepBase(_Model):
     timeout: float | None = Field(None, gt=0, description="Seconds to wait for the page (default: config).")
     retries: int | None = Field(None, ge=0, le=10, description="Extra attempts after a transient failure.")
     where: Where | None = Field(None, exclude=True, json_schema_extra={"hidden": True})
+
+    # A step that only works inside the page it finds (no navigation, no submit) cannot have
+    # landed on NetSuite's error or login page: the engine reads the page after it only on failure.
+    in_page: ClassVar[bool] = False
 
 
 # --- arguments -----------------------------------------------------------------------------
@@ -182,11 +186,15 @@ class Open(StepBase):
 class Tab(StepBase):
     """Click a subtab (or a path of subtabs: 'Permissions > Setup')."""
 
+    in_page = True
+
     tab: str
 
 
 class Fill(StepBase):
     """Type into a text field, only if its value differs."""
+
+    in_page = True
 
     fill: FillArgs
 
@@ -194,11 +202,15 @@ class Fill(StepBase):
 class Choose(StepBase):
     """Pick an option in a NetSuite dropdown, only if another is selected."""
 
+    in_page = True
+
     choose: ChooseArgs
 
 
 class Check(StepBase):
     """Tick a checkbox (or set it to `value`), only if it differs."""
+
+    in_page = True
 
     check: CheckArgs
     agree: str | None = Field(
@@ -215,6 +227,8 @@ class Check(StepBase):
 class Uncheck(StepBase):
     """Clear a checkbox, only if it is ticked."""
 
+    in_page = True
+
     uncheck: FieldLocator
 
 
@@ -226,6 +240,8 @@ class FindRecord(StepBase):
 
 class SublistRow(StepBase):
     """Make sure a sublist has a row matching `match`, with the `set` values."""
+
+    in_page = True
 
     sublist_row: SublistRowArgs
 

@@ -325,7 +325,7 @@ class Recovery:
             error: BaseException | None = None
             try:
                 run_step(step, session, current)
-                diagnosis = diagnose(None, session.page, stage.stage)
+                diagnosis = None if step.in_page else diagnose(None, session.page, stage.stage)
             except never:
                 raise
             except Exception as exc:
