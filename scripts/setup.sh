@@ -104,16 +104,20 @@ if [[ $((${#pkgs[@]} + ${#optional[@]})) -gt 0 ]]; then
   if [[ -f /etc/debian_version ]] && have apt-get && [[ $EUID -eq 0 || ${#sudo[@]} -gt 0 ]]; then
     say "apt-get install ${pkgs[*]} ${optional[*]} (about a minute on a fresh machine)"
     log=$venv/apt.log
-    if ! "${sudo[@]}" apt-get update -q >"$log" 2>&1 ||
+    updated=yes
+    "${sudo[@]}" apt-get update -q >"$log" 2>&1 || updated=no
+    if [[ ${#pkgs[@]} -gt 0 ]] && { [[ $updated == no ]] ||
        ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-          "${pkgs[@]}" >>"$log" 2>&1; then
+          "${pkgs[@]}" >>"$log" 2>&1; }; then
       tail -n 20 "$log" >&2
       echo "setup: apt-get failed (log: $log)" >&2
       exit 1
     fi
-    if [[ ${#optional[@]} -gt 0 ]] && ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-        --no-install-recommends "${optional[@]}" >>"$log" 2>&1; then
-      say "${optional[*]} is not available here; headless runs use the full Chromium"
+    # Only what is optional missing: an unreachable mirror is no reason to stop.
+    if [[ ${#optional[@]} -gt 0 ]] && { [[ $updated == no ]] ||
+       ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+          "${optional[@]}" >>"$log" 2>&1; }; then
+      say "${optional[*]} could not be installed (log: $log); headless runs use the full Chromium"
     fi
   else
     if [[ ${#pkgs[@]} -gt 0 ]]; then
