@@ -102,7 +102,7 @@ if [[ $((${#pkgs[@]} + ${#optional[@]})) -gt 0 ]]; then
   sudo=()
   if [[ $EUID -ne 0 ]] && have sudo && sudo -n true 2>/dev/null; then sudo=(sudo -n); fi
   if [[ -f /etc/debian_version ]] && have apt-get && [[ $EUID -eq 0 || ${#sudo[@]} -gt 0 ]]; then
-    say "apt-get install ${pkgs[*]} ${optional[*]} (about a minute on a fresh machine)"
+    say "apt-get install $(echo "${pkgs[*]} ${optional[*]}" | xargs) (about a minute on a fresh machine)"
     log=$venv/apt.log
     updated=yes
     "${sudo[@]}" apt-get update -q >"$log" 2>&1 || updated=no
