@@ -9,8 +9,8 @@ browser server instead.
 
 Why the headless shell: it is what Playwright itself launches for a headless run of its own
 Chromium, and the full browser in headless mode costs far more. Measured here at 400 ms per
-page (bench/bench.py): one account 8.3 CPU s and 633 MiB PSS with the full Chromium, 5.4 CPU s
-and 496 MiB with the shell (browser process 2.7 → 1.0 CPU s, renderer 3.0 → 1.9).
+page (bench/bench.py, the same code back to back; docs/benchmarks.md): 20 accounts in parallel
+6.4 → 4.0 CPU s per account (the browser process 2.1 → 0.8), one account 642 → 501 MiB PSS.
 """
 
 from __future__ import annotations
